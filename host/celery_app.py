@@ -1,0 +1,27 @@
+"""The one Celery app. Tenant-aware: a task runs in the schema of the org that enqueued it."""
+
+from __future__ import annotations
+
+import os
+
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "host.settings")
+
+app = CeleryApp("host")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _register_periodic_tasks(sender, **kwargs) -> None:
+    """Periodic work: the host's own plus what plugins declare (``platform_periodic_tasks``)."""
+    from host.plugin_manager import hooks
+
+    schedule: dict = {
+        "host.sweep_pending_events": {"task": "host.sweep_pending_events", "schedule": 60.0},
+    }
+    for contributed in hooks().platform_periodic_tasks():
+        schedule.update(contributed or {})
+    for name, entry in schedule.items():
+        sender.add_periodic_task(entry["schedule"], sender.signature(entry["task"]), name=name)

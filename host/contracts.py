@@ -1,0 +1,182 @@
+"""Value types passed across the plugin hooks (see ``host/hookspecs.py``).
+
+Plain frozen dataclasses: plugins build and read them without importing each other.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+
+class Capability(enum.StrEnum):
+    CONNECT = "connect"
+    SYNC = "sync"
+    TRIGGER = "trigger"
+    PUSHBACK = "pushback"
+
+
+@dataclass(frozen=True)
+class IntegrationInfo:
+    """What an integration plugin registers: shown as a card on /settings/integrations."""
+
+    key: str  # stable identifier, e.g. "salesforce"; also the provider of ExternalLink rows
+    name: str  # label shown to admins, e.g. "Salesforce"
+    description: str
+    capabilities: frozenset[Capability]
+    configure_url_name: str | None = None  # URL name of the plugin's settings page (org host)
+    default_settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """Where to send the admin's browser, plus what the host must keep server-side for the callback."""
+
+    url: str
+    private_state: dict[str, Any] = field(default_factory=dict)  # e.g. the PKCE verifier
+
+
+@dataclass(frozen=True)
+class ConnectionResult:
+    """A completed (or refreshed) connection. ``credentials`` are stored encrypted by the host."""
+
+    external_account_id: str
+    account_label: str
+    credentials: dict[str, Any]
+    details: dict[str, Any] = field(default_factory=dict)  # non-secret facts shown to admins
+
+
+class ConnectError(Exception):
+    """A connect step failed for a reason the admin can act on; ``str(exc)`` is shown to them."""
+
+
+class NeedsReconnect(ConnectError):
+    """The CRM rejected our credentials for good (e.g. ``invalid_grant``): the admin must reconnect."""
+
+
+@dataclass(frozen=True)
+class DisconnectResult:
+    revoked: bool  # False when the CRM could not be told; the host disconnects locally anyway
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ExternalContact:
+    """One CRM contact as a sync page delivers it."""
+
+    external_id: str
+    email: str | None = None
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    title: str = ""
+    company: str = ""
+    owner: str = ""
+    modified_at: datetime | None = None
+    deleted: bool = False
+    merged_into: str | None = None  # external id of the surviving record after a merge
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContactPage:
+    """A page of changes; the host persists it, then saves ``checkpoint`` in the same transaction."""
+
+    contacts: list[ExternalContact]
+    checkpoint: dict[str, Any]
+    total: int | None = None  # records the CRM reported for this run, for the progress bar
+    api_calls: int = 1
+
+
+class SyncPaused(Exception):
+    """Raised by a sync generator to stop gracefully (API budget); the next run resumes."""
+
+    def __init__(self, reason: str, resume_after: datetime | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.resume_after = resume_after
+
+
+@dataclass(frozen=True)
+class TriggerContact:
+    """A contact to enroll: an existing one by id, or details matched by normalized email."""
+
+    email: str | None = None
+    contact_id: UUID | None = None
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    title: str = ""
+    preferred_language: str | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class TriggerRequest:
+    """Start a sequence for some contacts. Every entry point (queue, webhook, API) builds one."""
+
+    sequence_id: UUID
+    source: str  # "manual" | "auto" | "api"
+    contacts: list[TriggerContact]
+    reference: str = ""  # e.g. the Salesforce opportunity id; part of the idempotency key
+    idempotency_key: str = ""  # client-supplied key (API Idempotency-Key header)
+
+
+@dataclass(frozen=True)
+class EnrollmentOutcome:
+    email: str | None
+    contact_id: UUID | None
+    status: str  # "queued" | "skipped"
+    reason: str = ""  # machine-readable when skipped: "unsubscribed", "cooldown", ...
+    sending_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class EnrollmentResult:
+    sequence_id: UUID
+    sequence_name: str
+    outcomes: list[EnrollmentOutcome]
+
+    @property
+    def sendings_created(self) -> int:
+        return sum(1 for o in self.outcomes if o.status == "queued")
+
+
+class EnrollmentError(Exception):
+    """The whole request is refused (unknown or inactive sequence); nothing was written."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TriggerDecision:
+    """How a plugin reads one stored inbound event: a trigger to run, or why it is ignored."""
+
+    request: TriggerRequest | None = None
+    ignored_reason: str = ""
+
+
+@dataclass(frozen=True)
+class ScoreUpdate:
+    """A recorded survey score, addressed to one CRM record."""
+
+    response_id: UUID
+    contact_id: UUID
+    external_id: str  # the contact's record id in this integration's CRM
+    kind: str  # "nps" | "csat"
+    score: int
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class PushbackResult:
+    response_id: UUID
+    status: str  # "written" | "queued" | "failed" | "skipped"
+    error: str = ""

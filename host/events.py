@@ -1,0 +1,110 @@
+"""Inbound events: store first (deduplicated), acknowledge, then process once in Celery."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from host.contracts import EnrollmentError
+from host.integrations import get_connection, hook_for, is_enabled
+from host.models import InboundEvent, IntegrationConnection
+from host.trigger import enroll
+
+log = logging.getLogger(__name__)
+STUCK_AFTER = timedelta(minutes=2)
+
+
+def accept_event(provider: str, dedupe_key: str, kind: str, payload: dict) -> tuple[InboundEvent, bool]:
+    """Store an event unless its dedupe key was seen; enqueue processing after commit.
+
+    Returns ``(event, created)``. Callers acknowledge the sender once this returned: the row
+    is committed (or was already there). If the broker is down, the sweeper picks it up later.
+    """
+    from host.tasking import enqueue
+    from host.tasks import process_event_task
+
+    try:
+        with transaction.atomic():
+            event = InboundEvent.objects.create(
+                provider=provider, dedupe_key=dedupe_key[:255], kind=kind, payload=payload
+            )
+            enqueue(process_event_task, event.pk)
+    except IntegrityError:
+        return InboundEvent.objects.get(provider=provider, dedupe_key=dedupe_key[:255]), False
+    return event, True
+
+
+def process_event(event_id: int) -> InboundEvent:
+    """Interpret one pending event through its plugin and run the trigger; record the outcome."""
+    with transaction.atomic():
+        event = InboundEvent.objects.select_for_update(skip_locked=True).filter(
+            pk=event_id, status=InboundEvent.Status.PENDING
+        ).first()
+        if event is None:  # already processed, or another worker holds it
+            return InboundEvent.objects.get(pk=event_id)
+        event.attempts += 1
+        _process_locked(event)
+        event.processed_at = timezone.now()
+        event.save()
+    return event
+
+
+def _process_locked(event: InboundEvent) -> None:
+    if not is_enabled(event.provider):
+        _ignore(event, "integration disabled")
+        return
+    conn = get_connection(event.provider)
+    if conn.status != IntegrationConnection.Status.CONNECTED:
+        _ignore(event, "disconnected" if conn.status != "needs_attention" else "needs reconnect")
+        return
+    decision = hook_for(event.provider, "trigger_interpret_event")(connection=conn, event=event)
+    if decision is None or decision.request is None:
+        _ignore(event, (decision.ignored_reason if decision else "") or "not understood")
+        return
+    try:
+        with transaction.atomic():
+            result = enroll(decision.request)
+    except EnrollmentError as exc:
+        event.status = InboundEvent.Status.FAILED
+        event.reason = exc.message[:255]
+        return
+    event.status = InboundEvent.Status.PROCESSED
+    event.reason = ""
+    event.result = {
+        "sendings_created": result.sendings_created,
+        "outcomes": [{"email": o.email, "status": o.status, "reason": o.reason}
+                     for o in result.outcomes],
+    }
+
+
+def _ignore(event: InboundEvent, reason: str) -> None:
+    event.status = InboundEvent.Status.IGNORED
+    event.reason = reason
+
+
+def replay(event: InboundEvent) -> None:
+    """Put an ignored or failed event back to pending and process it again."""
+    from host.tasking import enqueue
+    from host.tasks import process_event_task
+
+    if event.status not in (InboundEvent.Status.IGNORED, InboundEvent.Status.FAILED):
+        raise ValueError("Only ignored or failed events can be replayed.")
+    InboundEvent.objects.filter(pk=event.pk).update(status=InboundEvent.Status.PENDING, reason="")
+    enqueue(process_event_task, event.pk)
+
+
+def requeue_stuck() -> int:
+    """Re-enqueue events still pending after ``STUCK_AFTER`` (broker was down, worker died)."""
+    from host.tasking import enqueue
+    from host.tasks import process_event_task
+
+    cutoff = timezone.now() - STUCK_AFTER
+    ids = list(InboundEvent.objects.filter(
+        status=InboundEvent.Status.PENDING, received_at__lt=cutoff
+    ).values_list("pk", flat=True)[:1000])
+    for event_id in ids:
+        enqueue(process_event_task, event_id)
+    return len(ids)

@@ -1,0 +1,208 @@
+"""The plugin API: every hook the host calls, in the four phases connect, sync, trigger, pushback.
+
+Plugins implement hooks with ``@hookimpl`` (exported here) in their ``plugin`` module. The host
+only calls an integration's hooks for organizations that have that integration enabled, and it
+calls *that integration's* implementation alone (``host.integrations.hook_for``), so a plugin
+never needs to check which integration a call is meant for.
+
+Conventions:
+
+- Every hook runs inside the organization's schema (web request or Celery task), so ORM queries
+  are already scoped to one organization. Hooks never switch schema.
+- ``connection`` is the org's ``host.models.IntegrationConnection`` for the plugin's integration:
+  ``connection.credentials`` reads the decrypted credentials, ``connection.settings`` the plugin's
+  per-org settings.
+- Hooks marked *firstresult* return one value (the first non-``None``); the others return the
+  list of every implementation's value.
+- A hook with an unknown name in a plugin is rejected at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django.urls import URLPattern, URLResolver
+
+    from host.contracts import (
+        AuthorizationRequest,
+        ConnectionResult,
+        ContactPage,
+        DisconnectResult,
+        EnrollmentResult,
+        IntegrationInfo,
+        PushbackResult,
+        ScoreUpdate,
+        TriggerDecision,
+        TriggerRequest,
+    )
+    from host.models import InboundEvent, IntegrationConnection
+
+PROJECT = "demeterrr"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- Registration --------------------------------------------------------------------------------
+
+
+@hookspec
+def platform_integrations() -> list[IntegrationInfo]:
+    """Declare the integrations this plugin provides.
+
+    Called by: the host, once at start-up (``host.integrations.registry``).
+    Returns: a list of ``IntegrationInfo`` (key, name, capabilities, configure page, default
+    settings); an empty list for plugins that are not integrations (e.g. the sequences runtime).
+    Not firstresult: every plugin's lists are merged; a key declared twice stops start-up.
+    """
+
+
+@hookspec
+def platform_urls(scope: str) -> list[URLPattern | URLResolver]:
+    """Contribute URL patterns to the org hosts (``scope="org"``) or the public host (``"public"``).
+
+    Called by: ``host.urls_org`` / ``host.urls_public`` when Django loads the URLconf.
+    Returns: a list of ``path()``/``include()`` entries (may be empty). Not firstresult.
+    Views must check ``request.tenant`` themselves when they serve the public host.
+    """
+
+
+@hookspec
+def platform_periodic_tasks() -> dict[str, dict[str, Any]]:
+    """Contribute Celery beat entries.
+
+    Called by: ``host.celery_app`` at start-up. Periodic tasks run in the public schema and fan
+    out per organization with ``host.tasking.for_each_org``.
+    Returns: ``{name: {"task": "dotted.task.name", "schedule": seconds}}``. Not firstresult:
+    every plugin's dicts are merged.
+    """
+
+
+@hookspec
+def platform_seed_demo(org: Any) -> str | None:
+    """Create this plugin's demo data in the demo organization (``make run``).
+
+    Called by: ``manage.py seed_demo`` inside the demo org's schema, on every start, so it must
+    be idempotent. Returns: a line to print for the newcomer, or ``None``. Not firstresult.
+    """
+
+
+# --- Connect ---------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def connect_begin(
+    connection: IntegrationConnection, state: str, request: HttpRequest
+) -> AuthorizationRequest:
+    """Start authorizing the org's account at the CRM.
+
+    Called by: the host's connect view when an admin clicks *Connect*, in a web request.
+    ``state`` is the host's unguessable, single-use value, already bound to the admin's session
+    and organization; the plugin must send it to the CRM unchanged.
+    Returns: ``AuthorizationRequest(url, private_state)``. The host redirects the browser to
+    ``url`` and keeps ``private_state`` (e.g. a PKCE verifier) server-side, encrypted, until the
+    callback. Raise ``ConnectError`` with a message for the admin (e.g. missing client id).
+    """
+
+
+@hookspec(firstresult=True)
+def connect_complete(
+    connection: IntegrationConnection, params: dict[str, str], private_state: dict[str, Any]
+) -> ConnectionResult:
+    """Finish authorization after the CRM redirected back to the platform's one callback URL.
+
+    Called by: the host's callback view, only after it validated ``state`` (so never for a
+    forged, expired or replayed callback) and only when the CRM did not return an ``error``.
+    ``params`` are the callback's query parameters; ``private_state`` what ``connect_begin``
+    returned. Returns: ``ConnectionResult``; the host stores it and marks the connection
+    *Connected*. Raise ``ConnectError`` to show the admin why it failed; nothing is stored then.
+    """
+
+
+@hookspec(firstresult=True)
+def connect_refresh(connection: IntegrationConnection) -> ConnectionResult:
+    """Obtain fresh credentials (e.g. an OAuth refresh).
+
+    Called by: ``host.integrations.refresh_credentials`` holding a row lock on the connection,
+    after re-reading it, so concurrent callers cause one refresh. Returns: ``ConnectionResult``
+    with the new credentials (the host saves them atomically). Raise ``NeedsReconnect`` when the
+    CRM refuses for good: the host marks the connection *Needs attention* and pauses its work.
+    """
+
+
+@hookspec(firstresult=True)
+def connect_disconnect(connection: IntegrationConnection) -> DisconnectResult:
+    """Tell the CRM the platform lets go of the account (e.g. revoke the token).
+
+    Called by: the host's disconnect view before it wipes the credentials.
+    Returns: ``DisconnectResult``; on network errors ``DisconnectResult(revoked=False,
+    message=...)`` rather than raising. The host disconnects locally either way and shows the
+    message.
+    """
+
+
+# --- Sync --------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def sync_contacts(
+    connection: IntegrationConnection, checkpoint: dict[str, Any]
+) -> Iterator[ContactPage]:
+    """Fetch contacts changed since ``checkpoint``, page by page.
+
+    Called by: ``host.sync.run_sync`` in a Celery task. ``checkpoint`` is what the last
+    persisted page returned (``{}`` for a first, full sync).
+    Returns: an iterator of ``ContactPage``. The host persists each page in bulk (upsert by
+    external id, then by normalized email; deletions unlink; merges follow the survivor) and
+    saves ``page.checkpoint`` in the same transaction, so a crash resumes after the last page.
+    Raise ``SyncPaused`` to stop gracefully (API budget); any other exception fails the run.
+    """
+
+
+# --- Trigger ---------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def trigger_interpret_event(
+    connection: IntegrationConnection, event: InboundEvent
+) -> TriggerDecision:
+    """Decide what a stored inbound event (webhook) means.
+
+    Called by: ``host.events.process_event`` in a Celery task, after the event was stored and
+    acknowledged, once per event (duplicates were dropped by its dedupe key).
+    Returns: ``TriggerDecision(request=TriggerRequest)`` to enroll contacts, or
+    ``TriggerDecision(ignored_reason="...")``; the host records the outcome on the event.
+    """
+
+
+@hookspec(firstresult=True)
+def trigger_enroll(request: TriggerRequest) -> EnrollmentResult:
+    """Enroll contacts into a sequence: the one enrollment path of the runtime.
+
+    Called by: ``host.trigger.enroll`` for every entry point (manual queue, webhooks, REST
+    execute), inside the caller's transaction. Implemented by the sequences runtime.
+    Returns: ``EnrollmentResult`` with one outcome per contact (``queued`` or ``skipped`` with a
+    machine-readable reason). Raise ``EnrollmentError`` to refuse the whole request (unknown,
+    inactive or empty sequence); nothing is written then. Idempotent per contact + sequence +
+    source reference.
+    """
+
+
+# --- Pushback --------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def pushback_scores(
+    connection: IntegrationConnection, scores: list[ScoreUpdate]
+) -> list[PushbackResult]:
+    """Write recorded scores to the CRM records they belong to.
+
+    Called by: ``host.scores`` in a Celery task after a response was recorded, only for
+    connected integrations with the pushback capability and contacts linked to that CRM.
+    Returns: one ``PushbackResult`` per score (``written``, ``queued`` for later batching,
+    ``failed`` with an error, or ``skipped``).
+    """

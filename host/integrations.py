@@ -1,0 +1,113 @@
+"""Which integrations exist, which an organization has enabled, and calling one plugin's hooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection as db_connection
+from django.db import transaction
+
+from host.contracts import Capability, IntegrationInfo, NeedsReconnect
+from host.plugin_manager import get_plugin_manager
+
+
+@dataclass(frozen=True)
+class Integration:
+    info: IntegrationInfo
+    plugin: ModuleType
+
+    @property
+    def key(self) -> str:
+        return self.info.key
+
+    def has(self, capability: Capability) -> bool:
+        return capability in self.info.capabilities
+
+
+@cache
+def registry() -> dict[str, Integration]:
+    """Every registered integration, by key, in registration order."""
+    pm = get_plugin_manager()
+    found: dict[str, Integration] = {}
+    for impl in pm.hook.platform_integrations.get_hookimpls():
+        for info in impl.function() or []:
+            if info.key in found:
+                raise ImproperlyConfigured(
+                    f"Integration key {info.key!r} is registered by two plugins "
+                    f"({pm.get_name(found[info.key].plugin)}, {impl.plugin_name})."
+                )
+            found[info.key] = Integration(info=info, plugin=impl.plugin)
+    return found
+
+
+def get_integration(key: str) -> Integration:
+    try:
+        return registry()[key]
+    except KeyError:
+        raise LookupError(f"No integration {key!r} is registered.") from None
+
+
+def current_org():
+    """The organization whose schema the database connection is set to."""
+    tenant = getattr(db_connection, "tenant", None)
+    if tenant is None or tenant.schema_name == "public":
+        raise RuntimeError("This code must run inside an organization's schema.")
+    return tenant
+
+
+def enabled_integrations(org=None) -> list[Integration]:
+    """Integrations the organization may use (platform staff can disable some per org)."""
+    org = org or current_org()
+    disabled = set(org.disabled_integrations or [])
+    return [i for i in registry().values() if i.key not in disabled]
+
+
+def is_enabled(key: str, org=None) -> bool:
+    return any(i.key == key for i in enabled_integrations(org))
+
+
+def hook_for(key: str, name: str):
+    """A caller for hook ``name`` that runs only integration ``key``'s implementation.
+
+    Refuses integrations the current org has not enabled: the host never calls those.
+    """
+    integration = get_integration(key)
+    if not is_enabled(key):
+        raise PermissionError(f"Integration {key!r} is not enabled for this organization.")
+    pm = get_plugin_manager()
+    others = [p for _, p in pm.list_name_plugin() if p is not integration.plugin]
+    return pm.subset_hook_caller(name, remove_plugins=others)
+
+
+def get_connection(key: str):
+    """The org's connection row for an integration, created on first use."""
+    from host.models import IntegrationConnection
+
+    get_integration(key)
+    conn, _ = IntegrationConnection.objects.get_or_create(provider=key)
+    return conn
+
+
+def refresh_credentials(connection):
+    """Refresh one connection's credentials single-flight: row lock, re-read, then refresh.
+
+    Returns the connection with fresh credentials. Concurrent callers wait on the lock and, if a
+    refresh happened while they waited (``credentials_version`` moved), reuse its result.
+    """
+    from host.models import IntegrationConnection
+
+    seen_version = connection.credentials_version
+    try:
+        with transaction.atomic():
+            locked = IntegrationConnection.objects.select_for_update().get(pk=connection.pk)
+            if locked.credentials_version != seen_version:
+                return locked
+            result = hook_for(locked.provider, "connect_refresh")(connection=locked)
+            locked.store_result(result)
+            return locked
+    except NeedsReconnect as exc:
+        IntegrationConnection.objects.get(pk=connection.pk).mark_needs_attention(str(exc))
+        raise

@@ -1,0 +1,33 @@
+"""Create the demo organization (idempotent) and print how to sign in."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from tenants.models import Organization
+from tenants.services import create_organization
+
+DEMO_SLUG = "acme"
+DEMO_EMAIL = "owner@acme.example"
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - a published dev-only demo login
+
+
+class Command(BaseCommand):
+    help = "Seed the demo organization 'acme' with an owner login and demo data."
+
+    def handle(self, *args, **opts):
+        org = Organization.objects.filter(slug=DEMO_SLUG).first()
+        if org is None:
+            org = create_organization(
+                DEMO_SLUG, "Acme Inc.", owner_email=DEMO_EMAIL, owner_password=DEMO_PASSWORD
+            )
+        from host.plugin_manager import hooks
+
+        with org:
+            for seeded in hooks().platform_seed_demo(org=org):
+                if seeded:
+                    self.stdout.write(seeded)
+        port = settings.DEV_PORT
+        self.stdout.write(
+            f"Demo organization: http://{org.get_primary_domain().domain}:{port}/\n"
+            f"  log in as {DEMO_EMAIL} / {DEMO_PASSWORD}"
+        )

@@ -1,0 +1,15 @@
+"""Models every plugin shares, in each organization's schema."""
+
+from host.models.contacts import Contact, ExternalLink, normalize_email
+from host.models.events import InboundEvent
+from host.models.integrations import IntegrationConnection
+from host.models.sync import SyncRun
+
+__all__ = [
+    "Contact",
+    "ExternalLink",
+    "InboundEvent",
+    "IntegrationConnection",
+    "SyncRun",
+    "normalize_email",
+]

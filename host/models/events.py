@@ -1,0 +1,34 @@
+"""Inbound events (webhooks): stored before they are acknowledged, processed once."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class InboundEvent(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    provider = models.CharField(max_length=50)
+    dedupe_key = models.CharField(max_length=255)
+    kind = models.CharField(max_length=50)
+    payload = models.JSONField(default=dict)  # secrets are redacted before storing
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=255, blank=True, default="")
+    result = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "dedupe_key"], name="event_dedupe_unique")
+        ]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.dedupe_key} ({self.status})"

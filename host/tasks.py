@@ -1,0 +1,40 @@
+"""The host's Celery tasks. Org tasks refuse to run without an organization."""
+
+from __future__ import annotations
+
+from host.celery_app import app
+from host.tasking import for_each_org, org_task
+
+
+@org_task(name="host.run_sync")
+def run_sync_task(run_id: int) -> str:
+    from host.sync import execute_run
+
+    return execute_run(run_id).status
+
+
+@org_task(name="host.process_event")
+def process_event_task(event_id: int) -> str:
+    from host.events import process_event
+
+    return process_event(event_id).status
+
+
+@org_task(name="host.pushback")
+def pushback_task(provider: str, updates: list[dict]) -> list[str]:
+    from host.scores import push
+
+    return [r.status for r in push(provider, updates) or []]
+
+
+@org_task(name="host.requeue_stuck_events")
+def requeue_stuck_events_task() -> int:
+    from host.events import requeue_stuck
+
+    return requeue_stuck()
+
+
+@app.task(name="host.sweep_pending_events")
+def sweep_pending_events() -> int:
+    """Periodic (public): fan out the stuck-event sweep to every organization."""
+    return for_each_org(requeue_stuck_events_task)

@@ -1,0 +1,31 @@
+"""URLs of every organization's host."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from host.plugin_manager import hooks
+from host.views import health, pages
+from host.views.auth import OrgLoginView
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/login/", OrgLoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("settings/integrations", pages.integrations, name="integrations"),
+]
+# Plugins' own pages come before the generic per-integration routes, so a plugin can own
+# /settings/integrations/<key>.
+for patterns in hooks().platform_urls(scope="org"):
+    urlpatterns += patterns
+urlpatterns += [
+    path("settings/integrations/<slug:key>", pages.integration_detail, name="integration-detail"),
+    path("settings/integrations/<slug:key>/connect", pages.connect_start, name="integration-connect"),
+    path("settings/integrations/<slug:key>/oauth/complete", pages.connect_complete,
+         name="integration-oauth-complete"),
+    path("settings/integrations/<slug:key>/disconnect", pages.disconnect,
+         name="integration-disconnect"),
+    path("settings/integrations/<slug:key>/sync", pages.sync_now, name="integration-sync"),
+]
+
+handler404 = "host.views.errors.not_found"

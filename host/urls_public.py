@@ -1,0 +1,19 @@
+"""URLs of the public host: platform staff, the shared OAuth callback, the public API."""
+
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from host.plugin_manager import hooks
+from host.views import health, public
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("oauth/<slug:key>/callback", public.oauth_callback, name="oauth-callback"),
+]
+for patterns in hooks().platform_urls(scope="public"):
+    urlpatterns += patterns
+
+handler404 = "host.views.errors.not_found"

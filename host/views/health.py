@@ -1,0 +1,39 @@
+"""``GET /healthz``: database and broker state as JSON; 503 when either is down."""
+
+from __future__ import annotations
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+
+def check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception as exc:  # noqa: BLE001
+        return f"down: {type(exc).__name__}"
+
+
+def check_broker() -> str:
+    try:
+        client = redis.Redis.from_url(
+            settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1
+        )
+        client.ping()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001
+        return f"down: {type(exc).__name__}"
+
+
+@require_GET
+def healthz(request):
+    checks = {"database": check_database(), "broker": check_broker()}
+    healthy = all(v == "ok" for v in checks.values())
+    body = {"status": "ok" if healthy else "unavailable", **checks}
+    if not healthy:
+        body["failing"] = [name for name, v in checks.items() if v != "ok"]
+    return JsonResponse(body, status=200 if healthy else 503)

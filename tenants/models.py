@@ -1,0 +1,77 @@
+"""Organizations (tenants), their domains and their members, in the public schema."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Organization(TenantMixin):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Integrations platform staff switched off for this org; the host never calls their hooks.
+    disabled_integrations = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Domain(DomainMixin):
+    pass
+
+
+class Membership(models.Model):
+    """A user's access to one organization. Users are shared; access is per organization."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class OAuthState(models.Model):
+    """A pending authorization: the ``state`` of one Connect click, single use and short-lived.
+
+    Lives in the public schema because the CRM calls back the platform's one callback URL on the
+    public host, which must find the organization from the state alone. Only a hash of the state
+    is stored; the plugin's private state (e.g. the PKCE verifier) is encrypted.
+    """
+
+    state_hash = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    provider = models.CharField(max_length=50)
+    session_hash = models.CharField(max_length=64)
+    user_id = models.BigIntegerField()
+    private_state_encrypted = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider} authorization for {self.organization_id}"

@@ -1,0 +1,171 @@
+"""Shared fixtures: real PostgreSQL (test database with two orgs), real Redis, a real worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery-9"
+
+
+def pytest_configure(config):
+    try:
+        import fake_crm  # noqa: F401
+    except ImportError:
+        raise pytest.UsageError(
+            "The fake CRM test plugin is not installed: run the tests with `make test`."
+        ) from None
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, plus the org template schema and two organizations A and B."""
+    from host.management.commands.setup_platform import ensure_public_tenant, migrate_template
+    from tenants.services import create_organization
+
+    with django_db_blocker.unblock():
+        ensure_public_tenant()
+        migrate_template()
+        for slug in ("org-a", "org-b"):
+            create_organization(slug, f"Org {slug[-1].upper()}",
+                                owner_email=f"owner@{slug}.example", owner_password=PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_each_test():
+    yield
+    connection.set_schema_to_public()
+
+
+def _org(slug):
+    from tenants.models import Organization
+
+    return Organization.objects.get(slug=slug)
+
+
+@pytest.fixture
+def org_a(db):
+    return _org("org-a")
+
+
+@pytest.fixture
+def org_b(db):
+    return _org("org-b")
+
+
+def owner_of(org):
+    return org.memberships.get(role="owner").user
+
+
+def host_of(org) -> str:
+    return org.get_primary_domain().domain
+
+
+@pytest.fixture
+def client_a(org_a):
+    """A signed-in owner of org A, talking to org A's host."""
+    client = Client(HTTP_HOST=host_of(org_a))
+    client.force_login(owner_of(org_a))
+    return client
+
+
+@pytest.fixture
+def public_client(db):
+    return Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+
+
+@pytest.fixture
+def in_org_a(org_a):
+    with org_a:
+        yield org_a
+
+
+@pytest.fixture
+def celery_eager():
+    """Run enqueued tasks in-process (unit tests); real-worker tests use ``celery_worker``."""
+    from host.celery_app import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+    app.conf.task_eager_propagates = False
+
+
+# --- Committed data, a real worker ------------------------------------------------------------
+
+
+@pytest.fixture
+def committed_org(django_db_setup, django_db_blocker):
+    """A fresh organization in committed (autocommit) mode, dropped afterwards.
+
+    For tests whose other side (a worker process, a server thread) must see the data.
+    """
+    from tenants.services import create_organization
+
+    created = []
+
+    def make(prefix="live"):
+        slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        org = create_organization(slug, f"Live {slug}",
+                                  owner_email=f"owner@{slug}.example", owner_password=PASSWORD)
+        created.append(org)
+        return org
+
+    with django_db_blocker.unblock():
+        yield make
+        connection.set_schema_to_public()
+        for org in created:
+            org.delete(force_drop=True)
+
+
+def database_url() -> str:
+    db = settings.DATABASES["default"]
+    host = db.get("OPTIONS", {}).get("host") or db.get("HOST") or ""
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    if host.startswith("/"):
+        return f"postgres://{auth}@/{db['NAME']}?host={host}"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup):
+    """A real Celery worker process on the test database and the test Redis."""
+    from host.celery_app import app
+
+    app.control.purge()
+    env = {**os.environ, "DATABASE_URL": database_url()}
+    log = open(ROOT / ".dev" / "test-worker.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "host", "worker", "-l", "info",
+         "--pool", "threads", "--concurrency", "4", "--without-gossip", "--without-mingle",
+         "-n", f"test-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("celery worker exited; see .dev/test-worker.log")
+        if app.control.ping(timeout=0.5):
+            break
+    else:
+        proc.kill()
+        raise RuntimeError("celery worker did not answer ping in 60 s")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

@@ -1,0 +1,328 @@
+"""The fake CRM plugin (installed like a third party's) through every hook, on host code paths."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from host.celery_app import app
+from host.integrations import get_connection, refresh_credentials
+from host.models import Contact, ExternalLink, IntegrationConnection, SyncRun
+from tenants.models import OAuthState
+from tests.conftest import host_of, owner_of
+
+KEY = "fake_crm"
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+def test_hook_platform_integrations__fake_crm_card_appears(client_a):
+    page = client_a.get("/settings/integrations").content.decode()
+    assert "FakeCRM" in page
+    assert "Not connected" in page
+    assert 'href="/settings/integrations/fake_crm"' in page
+
+
+def test_hook_platform_urls__plugin_pages_are_mounted_per_host(client_a, org_a, public_client):
+    assert client_a.get("/fake-crm/whoami").json() == {"schema": org_a.schema_name}
+    assert public_client.get("/fake-crm/public-whoami").json() == {"schema": "public"}
+
+
+def test_hook_platform_periodic_tasks__plugin_entries_are_scheduled():
+    app.finalize()
+    schedule = app.conf.beat_schedule
+    assert schedule["fake_crm.tick"]["task"] == "fake_crm.tick"
+    assert "host.sweep_pending_events" in schedule
+
+
+def test_hook_platform_seed_demo__plugins_seed_the_demo_org(db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "FakeCRM demo data ready" in out
+    assert "http://acme.localhost:8000/" in out
+
+
+# --- connect -----------------------------------------------------------------------------------
+
+
+def _begin(client) -> str:
+    response = client.post(f"/settings/integrations/{KEY}/connect")
+    assert response.status_code == 302
+    url = urlparse(response["Location"])
+    assert f"{url.scheme}://{url.netloc}{url.path}" == "https://fake-crm.example/authorize"
+    return parse_qs(url.query)["state"][0]
+
+
+def _callback(state, org, client, **params):
+    """The CRM's redirect to the public callback, then the browser following the relay."""
+    public = Client(HTTP_HOST="localhost")
+    relay = public.get(f"/oauth/{KEY}/callback", {"state": state, **params})
+    assert relay.status_code == 302, relay.content
+    target = urlparse(relay["Location"])
+    assert target.hostname == host_of(org)
+    return client.get(target.path + "?" + target.query, follow=True)
+
+
+def test_hook_connect_begin__state_is_unguessable_hashed_and_bound(client_a, org_a):
+    state = _begin(client_a)
+    assert len(state) >= 40
+    stored = OAuthState.objects.get(organization=org_a)
+    assert stored.state_hash != state and state not in stored.private_state_encrypted
+    assert stored.expires_at - timezone.now() <= timedelta(minutes=10)
+
+
+def test_hook_connect_complete__full_dance_through_the_one_callback(client_a, org_a):
+    state = _begin(client_a)
+    page = _callback(state, org_a, client_a, code="good-code").content.decode()
+    assert "Connected as fake-user@fake-crm.example" in page
+    with org_a:
+        conn = IntegrationConnection.objects.get(provider=KEY)
+        assert conn.status == "connected"
+        assert conn.credentials["verifier_seen"].startswith("verifier-for-")
+        assert "t-1" not in conn.credentials_encrypted  # encrypted at rest
+    assert "Connected" in client_a.get("/settings/integrations").content.decode()
+
+
+def test_connect_state_cannot_be_replayed(client_a, org_a):
+    state = _begin(client_a)
+    _callback(state, org_a, client_a, code="good-code")
+    with org_a:
+        IntegrationConnection.objects.filter(provider=KEY).update(status="not_connected")
+    page = _callback(state, org_a, client_a, code="good-code").content.decode()
+    assert "already used" in page and "fresh session" in page
+    with org_a:
+        assert IntegrationConnection.objects.get(provider=KEY).status == "not_connected"
+
+
+def test_connect_state_from_another_browser_session_is_refused(client_a, org_a):
+    state = _begin(client_a)
+    other = Client(HTTP_HOST=host_of(org_a))
+    other.force_login(owner_of(org_a))
+    page = _callback(state, org_a, other, code="good-code").content.decode()
+    assert "another browser session" in page
+    with org_a:
+        assert get_connection(KEY).status == "not_connected"
+
+
+def test_connect_expired_state_is_refused(client_a, org_a):
+    state = _begin(client_a)
+    OAuthState.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    page = _callback(state, org_a, client_a, code="good-code").content.decode()
+    assert "expired" in page
+    with org_a:
+        assert get_connection(KEY).status == "not_connected"
+
+
+def test_connect_denied_consent_never_completes(client_a, org_a):
+    state = _begin(client_a)
+    page = _callback(state, org_a, client_a, code="good-code", error="access_denied",
+                     error_description="end-user denied authorization").content.decode()
+    assert "end-user denied authorization" in page
+    assert "Connect FakeCRM" in page  # a fresh Connect button
+    with org_a:
+        assert get_connection(KEY).status == "not_connected"
+
+
+def test_unknown_state_on_the_public_callback_is_a_clear_400(public_client):
+    response = public_client.get(f"/oauth/{KEY}/callback", {"state": "forged", "code": "x"})
+    assert response.status_code == 400
+    assert b"fresh session" in response.content
+
+
+def test_reconnecting_to_another_account_is_refused_until_disconnected(client_a, org_a):
+    _callback(_begin(client_a), org_a, client_a, code="good-code", account="acct-1")
+    page = _callback(_begin(client_a), org_a, client_a, code="good-code",
+                     account="acct-2").content.decode()
+    assert "different account" in page
+    client_a.post(f"/settings/integrations/{KEY}/disconnect")
+    _callback(_begin(client_a), org_a, client_a, code="good-code", account="acct-2")
+    with org_a:
+        assert get_connection(KEY).external_account_id == "acct-2"
+
+
+def _connect(org, **settings):
+    with org:
+        conn = get_connection(KEY)
+        conn.settings = settings
+        conn.save()
+        from host.contracts import ConnectionResult
+
+        conn.store_result(ConnectionResult("acct-1", "fake-user@fake-crm.example",
+                                           {"token": "t-1"}))
+        return conn
+
+
+def test_hook_connect_refresh__single_flight_under_concurrency(committed_org):
+    org = committed_org()
+    conn = _connect(org)
+    results, errors = [], []
+
+    def worker():
+        try:
+            with org:
+                results.append(refresh_credentials(conn).credentials["token"])
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert set(results) == {"t-2"}  # one refresh; everyone else reused it
+    with org:
+        assert get_connection(KEY).credentials_version == conn.credentials_version + 1
+
+
+def test_refresh_refused_for_good_marks_needs_attention(org_a):
+    from host.contracts import NeedsReconnect
+
+    conn = _connect(org_a)
+    with org_a:
+        conn.store_result(type("R", (), {"external_account_id": "acct-1", "account_label": "x",
+                                         "details": {}, "credentials": {"refresh": "revoked"}})())
+        with pytest.raises(NeedsReconnect):
+            refresh_credentials(conn)
+        conn.refresh_from_db()
+        assert conn.status == "needs_attention"
+        assert "revoked" in conn.last_error
+
+
+def test_hook_connect_disconnect__wipes_credentials_and_keeps_settings(client_a, org_a):
+    _connect(org_a, keep="me", revoke_works=False)
+    page = client_a.post(f"/settings/integrations/{KEY}/disconnect", follow=True)
+    assert "FakeCRM was unreachable" in page.content.decode()
+    with org_a:
+        conn = get_connection(KEY)
+        assert conn.status == "disconnected"
+        assert conn.credentials == {}
+        assert conn.settings["keep"] == "me"
+
+
+# --- sync --------------------------------------------------------------------------------------
+
+
+REMOTE = [
+    {"external_id": "r1", "email": "Ann@Example.com", "first_name": "Ann", "company": "A Co"},
+    {"external_id": "r2", "email": "bob@example.com", "first_name": "Bob"},
+    {"external_id": "r3", "email": None, "first_name": "No-Email"},
+    {"external_id": "r4", "email": "dora@example.com", "first_name": "Dora"},
+    {"external_id": "r5", "email": "eve@example.com", "first_name": "Eve"},
+]
+
+
+def _sync_now(client):
+    return client.post(f"/settings/integrations/{KEY}/sync", follow=True).content.decode()
+
+
+def test_hook_sync_contacts__pages_are_persisted_and_existing_contacts_linked(
+        client_a, org_a, celery_eager, django_capture_on_commit_callbacks):
+    _connect(org_a, remote_contacts=REMOTE)
+    with org_a:
+        existing = Contact.objects.create(email="ann@example.com", first_name="Old")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = _sync_now(client_a)
+    assert "Sync started" in page
+    with org_a:
+        run = SyncRun.objects.get()
+        assert (run.status, run.processed, run.total, run.created, run.updated) == \
+            ("succeeded", 5, 5, 4, 1)
+        assert run.api_calls == 3  # three pages of two
+        assert Contact.objects.count() == 5  # Ann was linked, not duplicated
+        existing.refresh_from_db()
+        assert existing.first_name == "Ann" and existing.company == "A Co"
+        assert ExternalLink.objects.get(external_id="r1").contact == existing
+        assert Contact.objects.filter(email="").count() == 1  # synced even without email
+        assert get_connection(KEY).sync_checkpoint == {"offset": 5}
+
+
+def test_sync_resumes_from_the_checkpoint_after_a_failure(
+        client_a, org_a, celery_eager, django_capture_on_commit_callbacks):
+    conn = _connect(org_a, remote_contacts=REMOTE, fail_at_offset=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        _sync_now(client_a)
+    with org_a:
+        run = SyncRun.objects.get()
+        assert run.status == "failed" and "went away" in run.error
+        assert Contact.objects.count() == 2
+        conn.refresh_from_db()
+        assert conn.sync_checkpoint == {"offset": 2}
+        conn.settings = {"remote_contacts": REMOTE}
+        conn.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        _sync_now(client_a)
+    with org_a:
+        second = SyncRun.objects.order_by("-pk").first()
+        assert (second.status, second.processed, second.created) == ("succeeded", 3, 3)
+        assert Contact.objects.count() == 5
+        assert ExternalLink.objects.count() == 5
+
+
+def test_a_second_sync_while_one_runs_says_so(client_a, org_a):
+    conn = _connect(org_a, remote_contacts=REMOTE)
+    with org_a:
+        SyncRun.objects.create(connection=conn)
+    assert "already running" in _sync_now(client_a)
+    with org_a:
+        assert SyncRun.objects.count() == 1
+
+
+def test_sync_needs_a_connection(client_a, org_a):
+    assert "connect it before syncing" in _sync_now(client_a)
+
+
+def test_deleted_records_unlink_and_merged_records_follow_the_survivor(org_a):
+    from host.contracts import ExternalContact
+    from host.sync import apply_contacts
+
+    with org_a:
+        apply_contacts(KEY, [ExternalContact(external_id=r["external_id"], email=r["email"])
+                             for r in REMOTE[:2]])
+        ann = Contact.objects.get(email="ann@example.com")
+        counts = apply_contacts(KEY, [
+            ExternalContact(external_id="r1", deleted=True, merged_into="r9"),
+            ExternalContact(external_id="r2", deleted=True),
+        ])
+        assert counts.deleted == 2
+        assert ExternalLink.objects.get(external_id="r9").contact == ann
+        assert not ExternalLink.objects.filter(external_id="r2").exists()
+        assert Contact.objects.filter(email="bob@example.com").exists()  # unlinked, not deleted
+        assert len(counts.unlinked) == 1
+
+
+# --- pushback ----------------------------------------------------------------------------------
+
+
+def test_hook_pushback_scores__reported_scores_reach_linked_connected_crms(
+        org_a, celery_eager, django_capture_on_commit_callbacks):
+    import uuid
+
+    from fake_crm.models import PushedScore
+
+    from host.contracts import ExternalContact
+    from host.scores import report_score
+    from host.sync import apply_contacts
+
+    _connect(org_a)
+    with org_a:
+        apply_contacts(KEY, [ExternalContact(external_id="r1", email="ann@example.com")])
+        ann = Contact.objects.get(email="ann@example.com")
+        loner = Contact.objects.create(email="loner@example.com")
+        with django_capture_on_commit_callbacks(execute=True):
+            assert report_score(response_id=uuid.uuid4(), contact_id=ann.pk, kind="nps",
+                                score=9, answered_at=timezone.now()) == 1
+            assert report_score(response_id=uuid.uuid4(), contact_id=loner.pk, kind="nps",
+                                score=3, answered_at=timezone.now()) == 0
+        assert list(PushedScore.objects.values_list("external_id", "kind", "score")) == \
+            [("r1", "nps", 9)]

@@ -1,0 +1,1 @@
+"""FakeCRM: a third-party plugin that lives only in the tests."""

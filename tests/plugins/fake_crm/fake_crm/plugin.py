@@ -1,0 +1,131 @@
+"""FakeCRM's hook implementations. Its 'remote CRM' is the connection's settings."""
+
+from urllib.parse import urlencode
+
+from host.contracts import (
+    AuthorizationRequest,
+    Capability,
+    ConnectError,
+    ConnectionResult,
+    ContactPage,
+    DisconnectResult,
+    ExternalContact,
+    IntegrationInfo,
+    NeedsReconnect,
+    PushbackResult,
+    TriggerContact,
+    TriggerDecision,
+    TriggerRequest,
+)
+from host.hookspecs import hookimpl
+
+KEY = "fake_crm"
+AUTHORIZE_URL = "https://fake-crm.example/authorize"
+PAGE_SIZE = 2
+
+
+@hookimpl
+def platform_integrations():
+    return [IntegrationInfo(
+        key=KEY, name="FakeCRM", description="A CRM that exists only in the tests.",
+        capabilities=frozenset(Capability),
+    )]
+
+
+@hookimpl
+def connect_begin(connection, state, request):
+    verifier = "verifier-for-" + state[:8]
+    query = urlencode({"state": state, "client_id": "fake"})
+    return AuthorizationRequest(url=f"{AUTHORIZE_URL}?{query}", private_state={"v": verifier})
+
+
+@hookimpl
+def connect_complete(connection, params, private_state):
+    if params.get("code") != "good-code":
+        raise ConnectError("FakeCRM refused the code.")
+    return ConnectionResult(
+        external_account_id=params.get("account", "acct-1"),
+        account_label="fake-user@fake-crm.example",
+        credentials={"token": "t-1", "verifier_seen": private_state["v"]},
+        details={"environment": "test"},
+    )
+
+
+@hookimpl
+def connect_refresh(connection):
+    creds = connection.credentials
+    if creds.get("refresh") == "revoked":
+        raise NeedsReconnect("FakeCRM revoked the grant.")
+    n = int(creds.get("token", "t-0").split("-")[1]) + 1
+    return ConnectionResult(
+        external_account_id=connection.external_account_id,
+        account_label=connection.account_label,
+        credentials={**creds, "token": f"t-{n}"},
+    )
+
+
+@hookimpl
+def connect_disconnect(connection):
+    return DisconnectResult(revoked=connection.settings.get("revoke_works", True),
+                            message="FakeCRM was unreachable.")
+
+
+@hookimpl
+def sync_contacts(connection, checkpoint):
+    records = connection.settings.get("remote_contacts", [])
+    start = int(checkpoint.get("offset", 0))
+    fail_at = connection.settings.get("fail_at_offset")
+    for offset in range(start, len(records), PAGE_SIZE):
+        if fail_at is not None and offset >= fail_at:
+            raise ConnectionError("FakeCRM went away mid-sync")
+        chunk = records[offset:offset + PAGE_SIZE]
+        yield ContactPage(
+            contacts=[ExternalContact(**r) for r in chunk],
+            checkpoint={"offset": offset + len(chunk)},
+            total=len(records),
+        )
+
+
+@hookimpl
+def trigger_interpret_event(connection, event):
+    payload = event.payload
+    if not payload.get("won"):
+        return TriggerDecision(ignored_reason="not won")
+    return TriggerDecision(request=TriggerRequest(
+        sequence_id=payload["sequence_id"], source="auto", reference=payload["deal_id"],
+        contacts=[TriggerContact(email=payload["email"])],
+    ))
+
+
+@hookimpl
+def pushback_scores(connection, scores):
+    from fake_crm.models import PushedScore
+
+    PushedScore.objects.bulk_create(
+        [PushedScore(external_id=s.external_id, kind=s.kind, score=s.score) for s in scores]
+    )
+    return [PushbackResult(response_id=s.response_id, status="written") for s in scores]
+
+
+@hookimpl
+def platform_urls(scope):
+    from django.urls import path
+
+    from fake_crm import views
+
+    if scope == "org":
+        return [path("fake-crm/whoami", views.whoami, name="fake-crm-whoami")]
+    return [path("fake-crm/public-whoami", views.whoami)]
+
+
+@hookimpl
+def platform_periodic_tasks():
+    return {"fake_crm.tick": {"task": "fake_crm.tick", "schedule": 3600.0}}
+
+
+@hookimpl
+def platform_seed_demo(org):
+    from host.models import Contact
+
+    Contact.objects.get_or_create(email="demo@fake-crm.example")
+    return "FakeCRM demo data ready"
