@@ -124,6 +124,7 @@ class TriggerRequest:
     contacts: list[TriggerContact]
     reference: str = ""  # e.g. the Salesforce opportunity id; part of the idempotency key
     idempotency_key: str = ""  # client-supplied key (API Idempotency-Key header)
+    provider: str = ""  # the integration behind the trigger, if any (e.g. "salesforce")
 
 
 @dataclass(frozen=True)

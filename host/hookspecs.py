@@ -91,6 +91,16 @@ def platform_seed_demo(org: Any) -> str | None:
     """
 
 
+@hookspec
+def platform_nav_items() -> list[tuple[str, str]]:
+    """Contribute links to the org pages' main navigation.
+
+    Called by: the host's template context processor on every org page.
+    Returns: ``[(label, url_name), ...]`` for ``django.urls.reverse``. Not firstresult: lists
+    are concatenated in plugin order.
+    """
+
+
 # --- Connect ---------------------------------------------------------------------------------------
 
 

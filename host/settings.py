@@ -180,3 +180,7 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# How links in emails reach an org host: <scheme>://<org domain>[:<port>]
+ORG_URL_SCHEME = env.str("ORG_URL_SCHEME", default="http" if DEBUG else "https")
+ORG_URL_PORT = env.str("ORG_URL_PORT", default=str(DEV_PORT) if DEBUG else "")

@@ -28,17 +28,29 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database, plus the org template schema and two organizations A and B."""
+def django_db_setup(request, django_test_environment, django_db_blocker):
+    """A fresh test database with the org template schema and two organizations A and B.
+
+    Always created, even for a run whose tests only use committed data (worker and server
+    tests), so no test ever touches the development database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     from host.management.commands.setup_platform import ensure_public_tenant, migrate_template
     from tenants.services import create_organization
 
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        assert settings.DATABASES["default"]["NAME"].startswith("test_")
         ensure_public_tenant()
         migrate_template()
         for slug in ("org-a", "org-b"):
             create_organization(slug, f"Org {slug[-1].upper()}",
                                 owner_email=f"owner@{slug}.example", owner_password=PASSWORD)
+    yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        teardown_databases(db_cfg, verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -145,7 +157,9 @@ def celery_worker(django_db_setup):
     from host.celery_app import app
 
     app.control.purge()
-    env = {**os.environ, "DATABASE_URL": database_url()}
+    maildir = ROOT / ".dev" / f"test-mail-{os.getpid()}"
+    maildir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DATABASE_URL": database_url(), "EMAIL_URL": f"filemail:///{maildir}"}
     log = open(ROOT / ".dev" / "test-worker.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "host", "worker", "-l", "info",
@@ -162,6 +176,7 @@ def celery_worker(django_db_setup):
     else:
         proc.kill()
         raise RuntimeError("celery worker did not answer ping in 60 s")
+    proc.maildir = maildir
     yield proc
     proc.terminate()
     try:

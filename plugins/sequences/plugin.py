@@ -1,4 +1,6 @@
-"""The sequences runtime as a pluggy plugin: it implements the host's trigger hook."""
+"""The sequences runtime as a pluggy plugin: the one implementation of ``trigger_enroll``."""
+
+from __future__ import annotations
 
 from host.hookspecs import hookimpl
 
@@ -6,3 +8,37 @@ from host.hookspecs import hookimpl
 @hookimpl
 def platform_integrations():
     return []  # a runtime, not an integration
+
+
+@hookimpl
+def trigger_enroll(request):
+    from plugins.sequences.enrollment import enroll
+
+    return enroll(request)
+
+
+@hookimpl
+def platform_urls(scope):
+    if scope != "org":
+        return []
+    from plugins.sequences.urls import urlpatterns
+
+    return urlpatterns
+
+
+@hookimpl
+def platform_nav_items():
+    return [("Sequences", "sequences:list"), ("Sendings", "sequences:sendings"),
+            ("Contacts", "sequences:contacts")]
+
+
+@hookimpl
+def platform_periodic_tasks():
+    return {"sequences.dispatch_due": {"task": "sequences.dispatch_due", "schedule": 60.0}}
+
+
+@hookimpl
+def platform_seed_demo(org):
+    from plugins.sequences.demo import seed
+
+    return seed(org)

@@ -326,3 +326,81 @@ def test_hook_pushback_scores__reported_scores_reach_linked_connected_crms(
                                 score=3, answered_at=timezone.now()) == 0
         assert list(PushedScore.objects.values_list("external_id", "kind", "score")) == \
             [("r1", "nps", 9)]
+
+
+# --- trigger -----------------------------------------------------------------------------------
+
+
+def _won_event(sequence, deal="deal-1", won=True, email="won@example.com"):
+    from host.events import accept_event
+
+    return accept_event(KEY, f"deal:{deal}:won", "deal_won", {
+        "won": won, "deal_id": deal, "email": email, "sequence_id": str(sequence.pk)})
+
+
+def test_hook_trigger_interpret_event__won_deal_enrolls_its_contact(
+        org_a, celery_eager, django_capture_on_commit_callbacks):
+    from plugins.sequences.models import Sending
+    from tests.sequences.factories import active_sequence
+
+    _connect(org_a)
+    with org_a:
+        sequence = active_sequence()
+        with django_capture_on_commit_callbacks(execute=True):
+            event, created = _won_event(sequence)
+        assert created
+        event.refresh_from_db()
+        assert event.status == "processed" and event.result["sendings_created"] == 1
+        sending = Sending.objects.get()
+        assert (sending.source, sending.reference) == ("auto", "deal-1")
+        with django_capture_on_commit_callbacks(execute=True):
+            duplicate, created = _won_event(sequence)
+        assert not created and duplicate.pk == event.pk
+        assert Sending.objects.count() == 1
+
+
+def test_events_are_ignored_with_the_exact_reason(org_a, celery_eager,
+                                                  django_capture_on_commit_callbacks):
+    from tests.sequences.factories import active_sequence
+
+    with org_a:
+        sequence = active_sequence()
+        with django_capture_on_commit_callbacks(execute=True):
+            not_connected, _ = _won_event(sequence, deal="d1")
+    _connect(org_a)
+    with org_a:
+        with django_capture_on_commit_callbacks(execute=True):
+            lost, _ = _won_event(sequence, deal="d2", won=False)
+        for event in (not_connected, lost):
+            event.refresh_from_db()
+        assert (not_connected.status, not_connected.reason) == ("ignored", "disconnected")
+        assert (lost.status, lost.reason) == ("ignored", "not won")
+
+
+def test_hook_trigger_enroll__runtime_refusal_marks_the_event_failed(
+        org_a, celery_eager, django_capture_on_commit_callbacks):
+    from host.events import replay
+    from plugins.sequences.models import Sending, Sequence
+    from tests.sequences.factories import active_sequence
+
+    _connect(org_a)
+    with org_a:
+        sequence = active_sequence()
+        Sequence.objects.filter(pk=sequence.pk).update(status="paused")
+        with django_capture_on_commit_callbacks(execute=True):
+            event, _ = _won_event(sequence)
+        event.refresh_from_db()
+        assert event.status == "failed" and "paused" in event.reason
+        assert not Sending.objects.exists()
+        Sequence.objects.filter(pk=sequence.pk).update(status="active")
+        with django_capture_on_commit_callbacks(execute=True):
+            replay(event)
+        event.refresh_from_db()
+        assert event.status == "processed"
+        assert Sending.objects.count() == 1
+
+
+def test_hook_platform_nav_items__plugins_add_navigation(client_a):
+    page = client_a.get("/").content.decode()
+    assert '<a href="/sequences">Sequences</a>' in page
+    assert '<a href="/sendings">Sendings</a>' in page

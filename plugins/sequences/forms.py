@@ -1,0 +1,36 @@
+from django import forms
+
+from plugins.sequences.models import SendingSettings, Sequence, Step, Survey
+
+
+class SequenceForm(forms.ModelForm):
+    class Meta:
+        model = Sequence
+        fields = ["name"]
+
+
+class StepForm(forms.ModelForm):
+    class Meta:
+        model = Step
+        fields = ["kind", "survey", "delay_hours"]
+        labels = {"delay_hours": "Delay before this step (hours)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survey"].queryset = Survey.objects.all()
+        self.fields["survey"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Step.Kind.SURVEY and not data.get("survey"):
+            self.add_error("survey", "Choose the survey this email sends.")
+        if data.get("kind") == Step.Kind.REMINDER:
+            data["survey"] = None
+        return data
+
+
+class SendingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SendingSettings
+        fields = ["from_name", "cooldown_days"]
+        labels = {"from_name": "From name", "cooldown_days": "Solicitation cooldown (days)"}

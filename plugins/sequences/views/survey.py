@@ -1,0 +1,58 @@
+"""Public survey pages under /s/<token>: answer once, or unsubscribe. No login."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from plugins.sequences.models import Response, Sending
+from plugins.sequences.responses import record_response, unsubscribe
+
+
+def _sending(token: str) -> Sending:
+    sending = (Sending.objects.select_related("contact", "sequence")
+               .filter(token=token).first() if 20 <= len(token) <= 64 else None)
+    if sending is None:
+        raise Http404("Unknown survey link.")
+    return sending
+
+
+def _language(sending) -> str:
+    return "fr" if sending.contact.preferred_language == "fr" else "en"
+
+
+@require_http_methods(["GET", "POST"])
+def answer(request, token):
+    sending = _sending(token)
+    survey = sending.sequence.survey
+    if survey is None:
+        raise Http404("This survey is no longer available.")
+    response = Response.objects.filter(sending=sending).first()
+    error = ""
+    if request.method == "POST" and response is None:
+        try:
+            score = int(request.POST.get("score", ""))
+            response, _ = record_response(sending, score, request.POST.get("comment", ""))
+        except (ValueError, ValidationError):
+            error = "Choose a score on the scale." if _language(sending) == "en" else \
+                "Choisissez une note sur l'échelle."
+        else:
+            return redirect("sequences:survey", token=token)
+    lang = _language(sending)
+    return render(request, "sequences/survey.html", {
+        "sending": sending, "survey": survey, "question": survey.question(lang),
+        "response": response, "lang": lang, "error": error, "scale": list(survey.scale),
+    }, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe_page(request, token):
+    sending = _sending(token)
+    if request.method == "POST":
+        unsubscribe(sending)
+        return redirect("sequences:unsubscribe", token=token)
+    return render(request, "sequences/unsubscribe.html", {
+        "sending": sending, "done": sending.contact.unsubscribed, "lang": _language(sending),
+    })
