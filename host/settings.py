@@ -184,3 +184,7 @@ LOGGING = {
 # How links in emails reach an org host: <scheme>://<org domain>[:<port>]
 ORG_URL_SCHEME = env.str("ORG_URL_SCHEME", default="http" if DEBUG else "https")
 ORG_URL_PORT = env.str("ORG_URL_PORT", default=str(DEV_PORT) if DEBUG else "")
+
+# --- REST API (api/) ---------------------------------------------------------------------------
+REST_FRAMEWORK: dict = {}
+SPECTACULAR_SETTINGS: dict = {"TITLE": "demeterrr API", "VERSION": "1.0.0"}

@@ -1,13 +1,14 @@
 """URLs of every organization's host."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from host.plugin_manager import hooks
 from host.views import health, pages
 from host.views.auth import OrgLoginView
 
 urlpatterns = [
+    path("api/v1/", include("api.urls")),
     path("", pages.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", OrgLoginView.as_view(), name="login"),

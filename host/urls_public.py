@@ -1,7 +1,7 @@
 """URLs of the public host: platform staff, the shared OAuth callback, the public API."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from host.plugin_manager import hooks
@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("oauth/<slug:key>/callback", public.oauth_callback, name="oauth-callback"),
+    path("api/v1/", include("api.urls")),
 ]
 for patterns in hooks().platform_urls(scope="public"):
     urlpatterns += patterns

@@ -160,7 +160,7 @@ def celery_worker(django_db_setup):
     maildir = ROOT / ".dev" / f"test-mail-{os.getpid()}"
     maildir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DATABASE_URL": database_url(), "EMAIL_URL": f"filemail:///{maildir}"}
-    log = open(ROOT / ".dev" / "test-worker.log", "w")  # noqa: SIM115
+    log = open(ROOT / ".dev" / f"test-worker-{os.getpid()}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "host", "worker", "-l", "info",
          "--pool", "threads", "--concurrency", "4", "--without-gossip", "--without-mingle",
@@ -170,7 +170,7 @@ def celery_worker(django_db_setup):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("celery worker exited; see .dev/test-worker.log")
+            raise RuntimeError(f"celery worker exited; see {log.name}")
         if app.control.ping(timeout=0.5):
             break
     else:
@@ -184,3 +184,44 @@ def celery_worker(django_db_setup):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+class LiveServer:
+    """The platform served over real HTTP on loopback (a thread of this test process)."""
+
+    def __init__(self, port: int):
+        self.port = port
+
+    def url(self, host: str, path: str = "/") -> str:
+        """A browser URL (Chromium resolves *.localhost to 127.0.0.1)."""
+        return f"http://{host}:{self.port}{path}"
+
+    def request(self, method: str, host: str, path: str, **kwargs):
+        """Python ``requests`` cannot resolve *.localhost: send to 127.0.0.1 with a Host header."""
+        import requests
+
+        headers = {"Host": f"{host}:{self.port}", **kwargs.pop("headers", {})}
+        return requests.request(method, f"http://127.0.0.1:{self.port}{path}", headers=headers,
+                                allow_redirects=kwargs.pop("allow_redirects", False),
+                                timeout=kwargs.pop("timeout", 30), **kwargs)
+
+
+@pytest.fixture(scope="session")
+def http_server(django_db_setup):
+    import threading
+
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
+    server.set_app(StaticFilesHandler(WSGIHandler()))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(server.server_port)
+    server.shutdown()
+    server.server_close()
