@@ -128,6 +128,15 @@ class TriggerRequest:
 
 
 @dataclass(frozen=True)
+class SequenceChoice:
+    """A sequence a trigger can start (for pickers in the queue and settings pages)."""
+
+    id: UUID
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
 class EnrollmentOutcome:
     email: str | None
     contact_id: UUID | None

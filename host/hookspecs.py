@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         IntegrationInfo,
         PushbackResult,
         ScoreUpdate,
+        SequenceChoice,
         TriggerDecision,
         TriggerRequest,
     )
@@ -199,6 +200,15 @@ def trigger_enroll(request: TriggerRequest) -> EnrollmentResult:
     machine-readable reason). Raise ``EnrollmentError`` to refuse the whole request (unknown,
     inactive or empty sequence); nothing is written then. Idempotent per contact + sequence +
     source reference.
+    """
+
+
+@hookspec(firstresult=True)
+def trigger_list_sequences(active_only: bool) -> list[SequenceChoice]:
+    """List the sequences a trigger can start, for pickers (manual queue, integration settings).
+
+    Called by: host pages in a web request, inside the org's schema. Implemented by the runtime.
+    Returns: ``SequenceChoice`` items ordered by name; only active ones when ``active_only``.
     """
 
 

@@ -24,25 +24,23 @@ class TenantMiddleware(TenantMainMiddleware):
 
 
 class OrgMembershipMiddleware:
-    """On an org host, a signed-in user must be a member of that org (or platform staff)."""
+    """On an org host, a signed-in user must be a member of that org; ``request.org_role``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        request.org_role = None
         tenant = getattr(request, "tenant", None)
         user = getattr(request, "user", None)
-        if (
-            tenant is not None
-            and tenant.schema_name != "public"
-            and user is not None
-            and user.is_authenticated
-            and not is_member(user, tenant)
-        ):
-            logout(request)
+        if (tenant is not None and tenant.schema_name != "public" and user is not None
+                and user.is_authenticated):
+            request.org_role = membership_role(user, tenant)
+            if request.org_role is None:
+                logout(request)
         return self.get_response(request)
 
 
-def is_member(user, tenant) -> bool:
-    return user.memberships.filter(organization_id=tenant.pk).exists()
+def membership_role(user, tenant) -> str | None:
+    return user.memberships.filter(organization_id=tenant.pk).values_list("role", flat=True).first()
 

@@ -57,6 +57,8 @@ PUBLIC_SCHEMA_NAME = "public"
 # migration (see tenants/services.py and the org-creation benchmark).
 TENANT_BASE_SCHEMA = "org_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# Set the search path once per request/task instead of before every query.
+TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "host.middleware.TenantMiddleware",
@@ -186,5 +188,38 @@ ORG_URL_SCHEME = env.str("ORG_URL_SCHEME", default="http" if DEBUG else "https")
 ORG_URL_PORT = env.str("ORG_URL_PORT", default=str(DEV_PORT) if DEBUG else "")
 
 # --- REST API (api/) ---------------------------------------------------------------------------
-REST_FRAMEWORK: dict = {}
-SPECTACULAR_SETTINGS: dict = {"TITLE": "demeterrr API", "VERSION": "1.0.0"}
+REST_FRAMEWORK: dict = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JSONOnlyNegotiation",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": [],
+}
+SPECTACULAR_SETTINGS: dict = {
+    "TITLE": "demeterrr API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "REST API v1: contacts, sequences (execute), responses. Authenticate with an API "
+                   "key (`X-API-Key: dem_...` or `Authorization: Bearer dem_...`).",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SCHEMA_PATH_PREFIX_INSERT": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", default=24)
+# Rate-limit profiles (requests per minute, per hour); the docs' current defaults.
+API_V1_RATE_LIMIT_PROFILES = {
+    name: (env.int(f"API_V1_RATE_LIMIT_{name.upper()}_PER_MINUTE", default=per_minute),
+           env.int(f"API_V1_RATE_LIMIT_{name.upper()}_PER_HOUR", default=per_hour))
+    for name, per_minute, per_hour in [("starter", 100, 1000), ("pro", 250, 5000),
+                                       ("business", 500, 10000), ("enterprise", 1000, 25000)]
+}
+API_V1_RATE_LIMIT_DEFAULT_PROFILE = env.str("API_V1_RATE_LIMIT_DEFAULT_PROFILE", default="starter")
+# {"<org id or slug>": {"profile": "pro", "perMinute": 300, "perHour": 6000}}; the org's
+# RateLimitSetting row (Django admin) wins over this.
+API_V1_RATE_LIMIT_ORGANIZATION_OVERRIDES = env.json("API_V1_RATE_LIMIT_ORGANIZATION_OVERRIDES",
+                                                    default={})

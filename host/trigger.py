@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from host.contracts import EnrollmentResult, TriggerRequest
+from django.db import transaction
+from django.utils import timezone
+
+from host.contracts import EnrollmentResult, SequenceChoice, TriggerRequest
+from host.models import ExternalLink
 from host.plugin_manager import hooks
 
 
@@ -11,8 +15,37 @@ class NoRuntime(RuntimeError):
 
 
 def enroll(request: TriggerRequest) -> EnrollmentResult:
-    """Hand ``request`` to the runtime plugin; raises ``EnrollmentError`` when refused."""
-    result = hooks().trigger_enroll(request=request)
-    if result is None:
-        raise NoRuntime("No plugin implements trigger_enroll (the sequences runtime is missing).")
+    """Hand ``request`` to the runtime plugin; raises ``EnrollmentError`` when refused.
+
+    Contacts enrolled on behalf of an integration leave its manual queue.
+    """
+    with transaction.atomic():
+        result = hooks().trigger_enroll(request=request)
+        if result is None:
+            raise NoRuntime("No plugin implements trigger_enroll (the sequences runtime is missing).")
+        if request.provider:
+            queued = [o.contact_id for o in result.outcomes if o.status == "queued"]
+            for start in range(0, len(queued), 1000):
+                ExternalLink.objects.filter(
+                    provider=request.provider, contact_id__in=queued[start:start + 1000]
+                ).update(last_triggered_at=timezone.now())
     return result
+
+
+def sequences(active_only: bool = True) -> list[SequenceChoice]:
+    return hooks().trigger_list_sequences(active_only=active_only) or []
+
+
+# Trigger modes (per integration connection, in ``connection.settings["trigger_mode"]``):
+MANUAL, AUTO, BOTH = "manual", "auto", "both"
+TRIGGER_MODES = [(MANUAL, "manual: trigger only from the manual queue"),
+                 (AUTO, "auto: trigger from Closed Won webhook events"),
+                 (BOTH, "both: enable auto triggers and the manual queue")]
+
+
+def trigger_mode(connection) -> str:
+    return connection.settings.get("trigger_mode") or MANUAL
+
+
+def queue_enabled(connection) -> bool:
+    return trigger_mode(connection) in (MANUAL, BOTH)

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from host.plugin_manager import hooks
-from host.views import health, pages
+from host.views import health, pages, queue
 from host.views.auth import OrgLoginView
 
 urlpatterns = [
@@ -27,6 +27,9 @@ urlpatterns += [
     path("settings/integrations/<slug:key>/disconnect", pages.disconnect,
          name="integration-disconnect"),
     path("settings/integrations/<slug:key>/sync", pages.sync_now, name="integration-sync"),
+    path("settings/integrations/<slug:key>/sync/progress", pages.sync_progress,
+         name="integration-sync-progress"),
+    path("settings/integrations/<slug:key>/queue", queue.manual_queue, name="integration-queue"),
 ]
 
 handler404 = "host.views.errors.not_found"

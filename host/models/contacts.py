@@ -64,6 +64,8 @@ class ExternalLink(models.Model):
     provider = models.CharField(max_length=50)
     external_id = models.CharField(max_length=64)
     external_modified_at = models.DateTimeField(null=True, blank=True)
+    # Set when a trigger from this integration enrolled the contact: it leaves the manual queue.
+    last_triggered_at = models.DateTimeField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,6 +74,10 @@ class ExternalLink(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "external_id"], name="link_external_unique"),
             models.UniqueConstraint(fields=["provider", "contact"], name="link_contact_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "id"], condition=Q(last_triggered_at__isnull=True),
+                         name="link_queue_idx"),
         ]
 
     def __str__(self) -> str:

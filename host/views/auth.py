@@ -35,12 +35,7 @@ def org_admin_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        role = (
-            request.user.memberships.filter(organization_id=request.tenant.pk)
-            .values_list("role", flat=True)
-            .first()
-        )
-        if role not in ADMIN_ROLES:
+        if getattr(request, "org_role", None) not in ADMIN_ROLES:
             raise PermissionDenied("Only owners and admins can change settings.")
         return view(request, *args, **kwargs)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from host import connect
 from host.contracts import Capability, ConnectError
 from host.integrations import enabled_integrations, get_connection
-from host.models import Contact, IntegrationConnection
+from host.models import Contact, IntegrationConnection, SyncRun
 from host.sync import SyncNotPossible, start_run
 from host.tasking import enqueue
 from host.views.auth import org_admin_required
@@ -116,6 +116,18 @@ def disconnect(request, key):
     message = connect.disconnect(key)
     messages.success(request, f"{integration.info.name} is disconnected. {message}".strip())
     return redirect(configure_url(integration))
+
+
+@require_GET
+@org_admin_required
+def sync_progress(request, key):
+    """The latest sync run of an integration, for the live progress bar."""
+    _integration_or_404(key)
+    run = SyncRun.objects.filter(connection__provider=key).order_by("-started_at").first()
+    if run is None:
+        return JsonResponse({"status": "none", "processed": 0, "total": None})
+    return JsonResponse({"status": run.status, "processed": run.processed, "total": run.total,
+                         "percent": run.percent, "error": run.error})
 
 
 @require_POST

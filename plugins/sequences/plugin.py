@@ -18,6 +18,17 @@ def trigger_enroll(request):
 
 
 @hookimpl
+def trigger_list_sequences(active_only):
+    from host.contracts import SequenceChoice
+    from plugins.sequences.models import Sequence
+
+    qs = Sequence.objects.order_by("name")
+    if active_only:
+        qs = qs.filter(status=Sequence.Status.ACTIVE)
+    return [SequenceChoice(id=s.pk, name=s.name, status=s.status) for s in qs]
+
+
+@hookimpl
 def platform_urls(scope):
     if scope != "org":
         return []
