@@ -60,8 +60,13 @@ def run() -> int:
                      "-s", str(devstack.DEV_DIR / "celerybeat-schedule")],
         }
         if _has_emulator():
-            commands["emulator"] = [PY, "-m", "plugins.salesforce.emulator", "--host",
-                                    "127.0.0.1", "--port", env["EMULATOR_PORT"], "--seed", "demo"]
+            commands["emulator"] = [
+                PY, "-m", "plugins.salesforce.emulator", "--host", "127.0.0.1",
+                "--port", env["EMULATOR_PORT"], "--seed", "demo",
+                "--redirect-uri", env["SALESFORCE_REDIRECT_URI"],
+                "--client-id", env["SALESFORCE_CLIENT_ID"],
+                "--client-secret", env["SALESFORCE_CLIENT_SECRET"],
+            ]
         return Supervisor(commands, env).run_until_stopped()
     finally:
         _stop_services(started)

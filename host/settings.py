@@ -158,6 +158,11 @@ SALESFORCE_REDIRECT_URI = env.str(
 )
 SALESFORCE_WEBHOOK_SECRET = env.str("SALESFORCE_WEBHOOK_SECRET", default="")
 SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="62.0")
+SALESFORCE_WEBHOOK_MAX_BYTES = env.int("SALESFORCE_WEBHOOK_MAX_BYTES", default=1_000_000)
+# Contact sync: how often the schedule runs, and the share of the org's daily API requests
+# after which a sync stops gracefully (the next run resumes).
+SALESFORCE_SYNC_INTERVAL_MINUTES = env.int("SALESFORCE_SYNC_INTERVAL_MINUTES", default=15)
+SALESFORCE_API_BUDGET_SHARE = env.float("SALESFORCE_API_BUDGET_SHARE", default=0.8)
 
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {
@@ -180,6 +185,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Their DEBUG output prints tokens and the client secret.
+        "requests_oauthlib": {"level": "INFO"},
+        "oauthlib": {"level": "INFO"},
     },
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -44,6 +45,11 @@ def start_run(provider: str, trigger: str = "manual") -> SyncRun:
             f"{integration.info.name} is {conn.get_status_display().lower()}: "
             "connect it before syncing."
         )
+    paused_until = conn.settings.get("sync_paused_until")
+    if paused_until and datetime.fromisoformat(paused_until) > timezone.now():
+        raise SyncNotPossible(
+            f"{integration.info.name}'s API limit was reached; sync resumes after "
+            f"{datetime.fromisoformat(paused_until):%Y-%m-%d %H:%M} UTC.")
     try:
         with transaction.atomic():
             return SyncRun.objects.create(
@@ -66,6 +72,9 @@ def execute_run(run_id: int) -> SyncRun:
         for page in pages:
             persist_page(conn, run, page)
     except SyncPaused as exc:
+        if exc.resume_after:
+            conn.settings["sync_paused_until"] = exc.resume_after.isoformat()
+            conn.save(update_fields=["settings", "updated_at"])
         return _finish(run, SyncRun.Status.PAUSED, exc.reason)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run
         log.exception("sync %s failed", run.pk)

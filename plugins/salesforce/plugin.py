@@ -1,11 +1,31 @@
-"""The Salesforce integration as a pluggy plugin."""
+"""The Salesforce integration as a pluggy plugin: registration, pages, and the connect hooks."""
 
-from django.conf import settings
+from __future__ import annotations
 
-from host.contracts import Capability, ConnectError, IntegrationInfo
+from django.utils.functional import lazy
+
+from host.contracts import (
+    AuthorizationRequest,
+    Capability,
+    ConnectError,
+    ConnectionResult,
+    DisconnectResult,
+    IntegrationInfo,
+    NeedsReconnect,
+)
 from host.hookspecs import hookimpl
 
+from . import login_hosts, oauth
+
 KEY = "salesforce"
+DESCRIPTION = ("Sync contacts, trigger sequences from Closed Won opportunities, "
+               "and push scores back.")
+
+
+def _description() -> str:
+    # Rendered on the Integrations card each time, so a missing client id/secret shows there.
+    error = oauth.setup_error()
+    return f"{error} {DESCRIPTION}" if error else DESCRIPTION
 
 
 @hookimpl
@@ -14,21 +34,109 @@ def platform_integrations():
         IntegrationInfo(
             key=KEY,
             name="Salesforce",
-            description="Sync contacts, trigger sequences from Closed Won opportunities, "
-            "and push scores back.",
+            description=lazy(_description, str)(),
             capabilities=frozenset(Capability),
+            configure_url_name="salesforce:settings",
         )
     ]
 
 
-def missing_oauth_settings() -> list[str]:
-    return [name for name in ("SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET")
-            if not getattr(settings, name)]
+@hookimpl
+def platform_urls(scope):
+    if scope != "org":
+        return []
+    from .urls import urlpatterns
+
+    return urlpatterns
+
+
+# --- connect ---------------------------------------------------------------------------------------
+
+
+def _chosen_login_host(connection, request) -> tuple[str, str]:
+    """The admin's login-host choice: from the Connect form if posted (saved to the connection's
+    settings), else the saved one (Reconnect)."""
+    from .forms import LoginHostForm
+
+    if "login_host" in request.POST:
+        form = LoginHostForm(request.POST)
+        if not form.is_valid():
+            raise ConnectError(form.first_error() or "Choose where you sign in to Salesforce.")
+        choice, my_domain = form.cleaned_data["login_host"], form.cleaned_data["my_domain"]
+        if (connection.settings.get("login_host"), connection.settings.get("my_domain", "")) != (
+                choice, my_domain):
+            connection.settings = {**connection.settings, "login_host": choice,
+                                   "my_domain": my_domain}
+            connection.save(update_fields=["settings", "updated_at"])
+        return choice, my_domain
+    if "login_host" not in connection.settings:
+        connection.settings = {**connection.settings, "login_host": login_hosts.PRODUCTION,
+                               "my_domain": ""}
+        connection.save(update_fields=["settings", "updated_at"])
+    return connection.settings["login_host"], connection.settings.get("my_domain", "")
 
 
 @hookimpl
 def connect_begin(connection, state, request):
-    missing = missing_oauth_settings()
-    if missing:
-        raise ConnectError("OAuth setup error: set " + " and ".join(missing) + ".")
-    raise ConnectError("Connecting Salesforce is not available yet.")
+    error = oauth.setup_error()
+    if error:
+        raise ConnectError(error)
+    choice, my_domain = _chosen_login_host(connection, request)
+    try:
+        login_url = login_hosts.login_url(choice, my_domain)
+    except login_hosts.LoginHostError as exc:
+        raise ConnectError(str(exc)) from None
+    url, verifier = oauth.authorization_url(login_url, state)
+    return AuthorizationRequest(url=url, private_state={
+        "code_verifier": verifier, "login_url": login_url, "login_host": choice})
+
+
+@hookimpl
+def connect_complete(connection, params, private_state):
+    code = params.get("code")
+    if not code:
+        raise ConnectError("Salesforce did not send a sign-in code. Click Connect Salesforce "
+                           "to start again.")
+    login_url = private_state["login_url"]
+    token = oauth.exchange_code(login_url, code, private_state["code_verifier"])
+    identity = oauth.fetch_identity(token)
+    result = oauth.connection_result(token, identity, login_url, private_state["login_host"])
+    stored = connection.external_account_id
+    if stored and stored != result.external_account_id and \
+            connection.status != connection.Status.DISCONNECTED:
+        oauth.revoke(login_url, result.credentials["refresh_token"])  # let go of the stray grant
+        raise ConnectError(
+            f"You signed in to Salesforce org {result.external_account_id}, but this "
+            f"organization is connected to org {stored}. Disconnect first to switch orgs."
+        )
+    return result
+
+
+@hookimpl
+def connect_refresh(connection):
+    creds = connection.credentials
+    if not creds.get("refresh_token"):
+        raise NeedsReconnect("No saved Salesforce sign-in; reconnect Salesforce.")
+    token = oauth.refresh(creds["login_url"], creds["refresh_token"])
+    new = oauth.credentials_from(token, creds["login_url"], previous_refresh=creds["refresh_token"])
+    org_in_token = new["id_url"].rstrip("/").split("/")[-2] if new["id_url"] else ""
+    if org_in_token and connection.external_account_id and \
+            org_in_token != connection.external_account_id:
+        raise NeedsReconnect("Salesforce refreshed the sign-in for a different org; reconnect.")
+    return ConnectionResult(
+        external_account_id=connection.external_account_id,
+        account_label=connection.account_label,
+        credentials=new,
+        details={"instance_url": new["instance_url"]},
+    )
+
+
+@hookimpl
+def connect_disconnect(connection):
+    creds = connection.credentials
+    token = creds.get("refresh_token") or creds.get("access_token")
+    if not token:
+        return DisconnectResult(revoked=True)
+    login_url = creds.get("login_url") or login_hosts.login_url(login_hosts.PRODUCTION)
+    revoked, message = oauth.revoke(login_url, token)
+    return DisconnectResult(revoked=revoked, message=message)

@@ -16,13 +16,15 @@ def main(argv=None) -> None:
     p.add_argument("--accounts", type=int, default=5)
     p.add_argument("--opportunities", type=int, default=8)
     p.add_argument("--client-id", default="demo-client-id")
+    p.add_argument("--client-secret", default="demo-client-secret")
     p.add_argument("--redirect-uri", action="append", dest="redirect_uris",
                    help=f"allowed callback URL (repeatable; default {DEFAULT_REDIRECT_URI})")
     p.add_argument("--auto-approve", action="store_true", help="skip the Allow/Deny page")
     p.add_argument("--page-size", type=int, default=None, help="force a query page size")
     p.add_argument("--quiet", action="store_true", help="do not log requests")
     a = p.parse_args(argv)
-    config = {"client_id": a.client_id, "auto_approve": a.auto_approve,
+    config = {"client_id": a.client_id, "client_secret": a.client_secret,
+              "auto_approve": a.auto_approve,
               "log_requests": not a.quiet, "force_page_size": a.page_size}
     if a.redirect_uris:
         config["redirect_uris"] = a.redirect_uris

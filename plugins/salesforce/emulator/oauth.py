@@ -156,7 +156,8 @@ def _token_response(state, scope: str, refresh: str | None = None, new_refresh: 
     body = {"access_token": access}
     if refresh and new_refresh:
         body["refresh_token"] = refresh
-    body.update(signature=signature(cfg.client_secret, id_url, issued_at), scope=scope,
+    body.update(signature=signature(cfg.signature_secret or cfg.client_secret, id_url,
+                                    issued_at), scope=scope,
                 instance_url=state.base_url, id=id_url, issued_at=issued_at)
     body["token_type"] = "Bearer"  # noqa: S105 - not a password
     return json_response(body, headers={"Cache-Control": "no-cache, no-store",

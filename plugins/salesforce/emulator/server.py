@@ -18,6 +18,19 @@ ROUTES = [(set(methods.split("|")), re.compile(pattern), fn)
           for methods, pattern, fn in oauth.ROUTES + rest.ROUTES + control.ROUTES]
 
 
+OAUTH_PREFIX = "/services/oauth2/"
+TOKEN_FAULT_PATHS = ("/services/oauth2/token", "/services/oauth2/revoke")  # target "token"
+
+
+def count_oauth_call(state: EmulatorState, req: Request) -> None:
+    """Count OAuth calls as ``oauth2.<endpoint>`` (``oauth2.token:<grant_type>`` for tokens)."""
+    name = "oauth2." + req.path.removeprefix(OAUTH_PREFIX)
+    if name == "oauth2.token":
+        name += ":" + (req.form().get("grant_type") or "none")
+    with state.lock:
+        state.calls[name] += 1
+
+
 def dispatch(state: EmulatorState, req: Request) -> Response:
     path_matched = False
     for methods, pattern, fn in ROUTES:
@@ -27,8 +40,10 @@ def dispatch(state: EmulatorState, req: Request) -> Response:
         path_matched = True
         if req.method not in methods:
             continue
-        if req.path == "/services/oauth2/token" and (kind := state.take_fault("token")):
-            return fault_response(kind)
+        if req.path.startswith(OAUTH_PREFIX):
+            count_oauth_call(state, req)
+            if req.path in TOKEN_FAULT_PATHS and (kind := state.take_fault("token")):
+                return fault_response(kind)
         return fn(state, req, **m.groupdict())
     if path_matched:
         return sf_error(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{req.method}' not allowed.")

@@ -41,6 +41,7 @@ class EmulatorConfig:
     require_secret: bool = True  # web-server flow
     require_secret_refresh: bool = True
     rotate_refresh_tokens: bool = False
+    signature_secret: str = ""  # sign token responses with this instead (a forged response)
     access_token_ttl: float = 7200.0
     code_ttl: float = 900.0
     auto_approve: bool = False
@@ -85,7 +86,7 @@ class Fault:
     remaining: int | None = None  # fail this many matching calls (None = unlimited)
     until: float | None = None  # monotonic deadline for duration faults
     skip: int = 0  # let this many matching calls pass first ("fail after N calls")
-    target: str = "api"  # api | token | all
+    target: str = "api"  # api | token (token and revoke endpoints) | all
 
 
 class EmulatorState:

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 SENSITIVE = re.compile(
-    r"((?:access_|refresh_)?token|[a-z_]*secret|code|code_verifier|password|sessionid)=[^&\s]*",
+    r"((?:access_|refresh_)?token|[a-z_]*secret|code|code_verifier|state|password|sessionid)"
+    r"=[^&\s]*",
     re.IGNORECASE)
 
 
 def redact(text: str) -> str:
-    """Mask values of token/secret/code query parameters in URLs written to logs."""
+    """Mask values of token/secret/code/state query parameters in URLs written to logs."""
     return SENSITIVE.sub(lambda m: m.group(1) + "=***", text)
 
 
