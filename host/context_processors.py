@@ -9,7 +9,9 @@ def platform(request):
     org = tenant if tenant is not None and tenant.schema_name != "public" else None
     nav = []
     if org is not None:
-        for items in hooks().platform_nav_items():
+        from api.nav import NAV_ITEMS
+
+        for items in [*hooks().platform_nav_items(), NAV_ITEMS]:
             for label, url_name in items or []:
                 try:
                     nav.append({"label": label, "url": reverse(url_name)})

@@ -113,6 +113,8 @@ class TriggerContact:
     preferred_language: str | None = None
     custom_fields: dict[str, Any] = field(default_factory=dict)
     tags: list[str] | None = None
+    location_id: UUID | None = None
+    contact_organization_id: UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from host.contracts import Capability, ScoreUpdate
 from host.integrations import enabled_integrations
 from host.models import ExternalLink, IntegrationConnection
 
+PUSHING = (IntegrationConnection.Status.CONNECTED, IntegrationConnection.Status.NEEDS_ATTENTION)
+
 
 def report_score(
     *, response_id: UUID, contact_id: UUID, kind: str, score: int, answered_at: datetime
@@ -23,8 +25,9 @@ def report_score(
     from host.tasks import pushback_task
 
     providers = [i.key for i in enabled_integrations() if i.has(Capability.PUSHBACK)]
+    # A connection that needs reconnecting still queues: the plugin writes after the reconnect.
     connected = set(IntegrationConnection.objects.filter(
-        provider__in=providers, status=IntegrationConnection.Status.CONNECTED
+        provider__in=providers, status__in=PUSHING
     ).values_list("provider", flat=True))
     links = ExternalLink.objects.filter(contact_id=contact_id, provider__in=connected)
     count = 0
@@ -42,7 +45,7 @@ def report_score(
 def push(provider: str, updates: list[dict]):
     """Run the provider's pushback hook for serialized updates (inside a Celery task)."""
     conn = IntegrationConnection.objects.get(provider=provider)
-    if conn.status != IntegrationConnection.Status.CONNECTED:
+    if conn.status not in PUSHING:
         return []
     scores = [
         ScoreUpdate(

@@ -44,13 +44,18 @@ def enqueue(task, *args, **kwargs) -> None:
     )
 
 
-def for_each_org(task, *args, **kwargs) -> int:
-    """Enqueue ``task`` once per organization (from a public periodic task); return the count."""
+def for_each_org(task, *args, when=None, **kwargs) -> int:
+    """Enqueue ``task`` once per organization (from a public periodic task); return the count.
+
+    ``when(org)``, evaluated inside the org's schema, skips orgs that have nothing to do.
+    """
     from tenants.models import Organization
 
     count = 0
     for org in Organization.objects.exclude(schema_name=get_public_schema_name()):
         with tenant_context(org):
+            if when is not None and not when(org):
+                continue
             task.apply_async(args=args, kwargs=kwargs,
                              headers={"_schema_name": org.schema_name})
         count += 1

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/login/", OrgLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/integrations", pages.integrations, name="integrations"),
+    path("", include("api.urls_settings")),
 ]
 # Plugins' own pages come before the generic per-integration routes, so a plugin can own
 # /settings/integrations/<key>.

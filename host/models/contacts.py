@@ -33,6 +33,9 @@ class Contact(models.Model):
     title = models.CharField(max_length=128, blank=True, default="")
     company = models.CharField(max_length=255, blank=True, default="")
     preferred_language = models.CharField(max_length=2, choices=LANGUAGES, default="en")
+    # Ids in the product's location / contact-organization registries (kept as given).
+    location_id = models.UUIDField(null=True, blank=True, db_index=True)
+    contact_organization_id = models.UUIDField(null=True, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     tags = models.JSONField(default=list, blank=True)
     unsubscribed = models.BooleanField(default=False)

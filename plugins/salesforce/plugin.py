@@ -50,6 +50,38 @@ def platform_urls(scope):
     return urlpatterns
 
 
+@hookimpl
+def platform_periodic_tasks():
+    from django.conf import settings
+
+    return {
+        "salesforce.sync_all": {"task": "salesforce.sync_all",
+                                "schedule": settings.SALESFORCE_SYNC_INTERVAL_MINUTES * 60.0},
+        "salesforce.push_all": {"task": "salesforce.push_all", "schedule": 60.0},
+    }
+
+
+@hookimpl
+def sync_contacts(connection, checkpoint):
+    from .sync import sync_contacts as pages
+
+    return pages(connection, checkpoint)
+
+
+@hookimpl
+def trigger_interpret_event(connection, event):
+    from .webhooks.interpret import interpret
+
+    return interpret(connection, event)
+
+
+@hookimpl
+def pushback_scores(connection, scores):
+    from .pushback import queue
+
+    return queue(scores)
+
+
 # --- connect ---------------------------------------------------------------------------------------
 
 

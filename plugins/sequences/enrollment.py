@@ -28,6 +28,7 @@ from plugins.sequences.models import Sending, SendingEvent, SendingSettings, Seq
 
 CHUNK = 1000
 UPDATABLE = ("first_name", "last_name", "phone", "title")
+UPDATABLE_IDS = ("location_id", "contact_organization_id")
 
 
 def chunks(items, size=CHUNK):
@@ -156,7 +157,8 @@ def _resolve_contacts(items: list[TriggerContact], outcomes) -> dict[int, Contac
             changed[contact.pk] = contact
         resolved[i] = contact
     if changed:
-        Contact.objects.bulk_update(changed.values(), [*UPDATABLE, "preferred_language",
+        Contact.objects.bulk_update(changed.values(), [*UPDATABLE, *UPDATABLE_IDS,
+                                                       "preferred_language",
                                                        "custom_fields", "tags", "updated_at"],
                                     batch_size=CHUNK)
     for i, contact_id in by_id_wanted.items():
@@ -195,6 +197,11 @@ def _apply_details(contact: Contact, item: TriggerContact) -> bool:
     if item.preferred_language in ("en", "fr") and item.preferred_language != contact.preferred_language:
         contact.preferred_language = item.preferred_language
         changed = True
+    for name in UPDATABLE_IDS:
+        value = getattr(item, name)
+        if value is not None and value != getattr(contact, name):
+            setattr(contact, name, value)
+            changed = True
     if item.custom_fields:
         merged = {**contact.custom_fields, **item.custom_fields}
         if merged != contact.custom_fields:

@@ -1,0 +1,3 @@
+"""The org navigation entry of Settings > API, for the host's navigation (label, URL name)."""
+
+NAV_ITEMS = [("Settings > API", "api-keys")]

@@ -1,0 +1,41 @@
+"""``/responses``: recorded survey responses, newest first."""
+
+from __future__ import annotations
+
+from api import errors, pagination
+from api.schema import operation
+from api.serializers.common import PageQuerySerializer
+from api.serializers.responses import ResponseSerializer
+from api.views.base import ApiView, ok
+from plugins.sequences.models import Response
+
+TAGS = ["Responses"]
+
+
+def _responses():
+    return Response.objects.select_related("survey", "sending").order_by("-answered_at", "id")
+
+
+class ResponseListView(ApiView):
+    required_scopes = {"GET": "responses:read"}
+
+    @operation("listResponses", "responses:read", "List survey responses",
+               ok=ResponseSerializer,
+               many=True, tags=TAGS, parameters=[PageQuerySerializer])
+    def get(self, request):
+        params = pagination.query(request)
+        items, meta = pagination.paginate(_responses(), params["page"], params["limit"])
+        return ok(ResponseSerializer(items, many=True).data, meta=meta)
+
+
+class ResponseDetailView(ApiView):
+    required_scopes = {"GET": "responses:read"}
+
+    @operation("getResponse", "responses:read", "Get a survey response",
+               ok=ResponseSerializer,
+               tags=TAGS)
+    def get(self, request, response_id):
+        response = _responses().filter(pk=response_id).first()
+        if response is None:
+            raise errors.not_found("Response not found")
+        return ok(ResponseSerializer(response).data)

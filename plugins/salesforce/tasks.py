@@ -1,0 +1,52 @@
+"""Celery tasks of the Salesforce plugin."""
+
+from host.celery_app import app
+from host.tasking import for_each_org, org_task
+
+KEY = "salesforce"
+
+
+def _connected(org) -> bool:
+    from host.integrations import get_connection, is_enabled
+
+    return is_enabled(KEY, org) and get_connection(KEY).is_connected
+
+
+@org_task(name="salesforce.sync_org")
+def sync_org_task() -> str:
+    """Scheduled sync of one org (skipped quietly when one runs or the API limit was hit)."""
+    from host.sync import SyncNotPossible, execute_run, start_run
+
+    try:
+        run = start_run(KEY, trigger="schedule")
+    except SyncNotPossible as exc:
+        return f"skipped: {exc}"
+    return execute_run(run.pk).status
+
+
+@app.task(name="salesforce.sync_all")
+def sync_all_task() -> int:
+    """Periodic: fan out the contact sync over connected orgs only."""
+    return for_each_org(sync_org_task, when=_connected)
+
+
+@org_task(name="salesforce.push_queued")
+def push_queued_task() -> dict:
+    from host.integrations import get_connection
+    from plugins.salesforce.pushback import push_queued
+
+    conn = get_connection(KEY)
+    if not conn.is_connected:
+        return {"kept": "not connected"}
+    return push_queued(conn)
+
+
+@app.task(name="salesforce.push_all")
+def push_all_task() -> int:
+    """Periodic: write queued scores (retries and deferrals that came due) in connected orgs."""
+    from plugins.salesforce.models import PushbackItem
+
+    def due(org) -> bool:
+        return _connected(org) and PushbackItem.objects.filter(status="queued").exists()
+
+    return for_each_org(push_queued_task, when=due)

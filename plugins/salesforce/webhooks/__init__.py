@@ -1,0 +1,1 @@
+"""Closed Won webhooks: secrets, payload parsing (Outbound Message SOAP or Flow/Apex JSON), the view."""
