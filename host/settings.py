@@ -163,6 +163,7 @@ SALESFORCE_WEBHOOK_MAX_BYTES = env.int("SALESFORCE_WEBHOOK_MAX_BYTES", default=1
 # after which a sync stops gracefully (the next run resumes).
 SALESFORCE_SYNC_INTERVAL_MINUTES = env.int("SALESFORCE_SYNC_INTERVAL_MINUTES", default=15)
 SALESFORCE_API_BUDGET_SHARE = env.float("SALESFORCE_API_BUDGET_SHARE", default=0.8)
+SALESFORCE_SYNC_PAGE_SIZE = env.int("SALESFORCE_SYNC_PAGE_SIZE", default=2000)  # SOQL max
 
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {

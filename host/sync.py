@@ -136,6 +136,9 @@ def apply_contacts(provider: str, records: list[ExternalContact]) -> PageCounts:
     for record in live:
         email = normalize_email(record.email)
         link = links.get(record.external_id)
+        if link is not None and record.modified_at is not None \
+                and link.external_modified_at == record.modified_at:
+            continue  # seen already (incremental overlap): nothing to write
         if link is not None:
             contact = link.contact
             if email and email != contact.email and email not in by_email:
@@ -175,7 +178,8 @@ def apply_contacts(provider: str, records: list[ExternalContact]) -> PageCounts:
     )
     ExternalLink.objects.bulk_create(new_links, batch_size=1000)
     ExternalLink.objects.bulk_update(
-        [links[r.external_id] for r in live if r.external_id in links],
+        [links[r.external_id] for r in live if r.external_id in links
+         and links[r.external_id].contact_id in to_update],
         ["external_modified_at", "data"], batch_size=1000,
     )
     return counts

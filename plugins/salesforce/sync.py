@@ -20,7 +20,6 @@ from plugins.salesforce import errors
 from plugins.salesforce.client import SalesforceClient
 from plugins.salesforce.contacts import FIELDS, parse_datetime, soql_datetime, to_external_contact
 
-PAGE_SIZE = 2000
 OVERLAP = timedelta(minutes=2)
 RETRY_AFTER_LIMIT = timedelta(hours=1)  # Salesforce's daily limit is a rolling 24-hour window
 
@@ -57,7 +56,7 @@ def _pages(connection, checkpoint: dict):
         if newest and (not cursor["watermark"] or newest > datetime.fromisoformat(cursor["watermark"])):
             cursor["watermark"] = newest.isoformat()
         yield ContactPage(contacts=contacts, checkpoint=cursor, total=total, api_calls=1)
-        if len(records) < PAGE_SIZE:
+        if len(records) < settings.SALESFORCE_SYNC_PAGE_SIZE:
             break
     yield ContactPage(contacts=[], checkpoint={"watermark": cursor["watermark"], "complete": True},
                       total=total, api_calls=0)
@@ -82,7 +81,7 @@ def _count(client, cursor) -> int:
 
 def _page(client, cursor) -> list[dict]:
     soql = (f"SELECT {FIELDS} FROM Contact{_where(cursor)} "  # noqa: S608 - SOQL; values go through format_soql
-            f"ORDER BY SystemModstamp ASC, Id ASC LIMIT {PAGE_SIZE}")
+            f"ORDER BY SystemModstamp ASC, Id ASC LIMIT {settings.SALESFORCE_SYNC_PAGE_SIZE}")
     return client.query(soql, include_deleted=True)["records"]
 
 
