@@ -11,6 +11,9 @@ from benchmarks.common import RESULT_PREFIX, ROOT
 BENCHMARKS = [
     "benchmarks.org_creation",
     "benchmarks.enrollment",
+    "benchmarks.sync",
+    "benchmarks.webhook_ingest",
+    "benchmarks.pushback",
     "benchmarks.api_latency",
 ]
 
