@@ -115,7 +115,7 @@ def platform_urls(scope):
 
     if scope == "org":
         return [path("fake-crm/whoami", views.whoami, name="fake-crm-whoami")]
-    return [path("fake-crm/public-whoami", views.whoami)]
+    return [path("fake-crm/public-whoami", views.public_whoami)]
 
 
 @hookimpl
