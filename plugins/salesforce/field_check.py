@@ -1,4 +1,5 @@
-"""Test Fields: does each mapped score field exist on Contact, can we write it, is its type right?"""
+"""The score field mapping and Test Fields: does each mapped field exist on Contact, may the
+connected user write it, and does its type fit the value?"""
 
 from __future__ import annotations
 
@@ -11,19 +12,32 @@ DEFAULT_MAPPING = {"nps_field": "NPS_Score__c", "csat_field": "CSAT_Score__c",
                    "date_field": "Last_Survey_Date__c"}
 LABELS = {"nps_field": "NPS score field", "csat_field": "CSAT score field",
           "date_field": "Last survey date field"}
-SCORE_TYPES = {"double", "int", "percent", "currency"}
+SCORE_TYPES = {"double", "int", "long", "percent"}
 DATE_TYPES = {"date", "datetime"}
-API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,38}(__c)?$")
+# Letters, digits and single underscores, starting with a letter, not ending with "_"; custom
+# fields end in __c and may carry a managed-package namespace (ns__Field__c).
+_WORD = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
+API_NAME = re.compile(rf"^(?:(?:{_WORD}__)?{_WORD}__c|{_WORD})$")
+MAX_NAME = 80
 DESCRIBE_TTL = 300  # seconds; Test Fields always refreshes
 
 
 @dataclass(frozen=True)
 class FieldCheck:
+    """One mapped field's verdict; ``None`` means "not checked" (e.g. the field is missing)."""
+
     setting: str  # nps_field | csat_field | date_field
     name: str
-    ok: bool
+    exists: bool
+    type_ok: bool | None = None
+    updateable: bool | None = None
+    sf_type: str = ""
     problem: str = ""
     remedy: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.exists and self.type_ok and self.updateable)
 
     @property
     def label(self) -> str:
@@ -31,53 +45,98 @@ class FieldCheck:
 
 
 def mapping(connection) -> dict[str, str]:
-    """The admin's mapping; a blank field means 'do not write it'."""
+    """The admin's mapping; a blank field means "do not write it"."""
     saved = connection.settings.get("field_mapping")
-    return dict(DEFAULT_MAPPING) if saved is None else {k: saved.get(k, "") for k in DEFAULT_MAPPING}
+    if saved is None:
+        return dict(DEFAULT_MAPPING)
+    return {k: saved.get(k, "") for k in DEFAULT_MAPPING}
 
 
 def valid_api_name(name: str) -> bool:
-    return bool(API_NAME.match(name)) and "__" not in name.removesuffix("__c")
+    return len(name) <= MAX_NAME and bool(API_NAME.match(name))
+
+
+def _cache_key(connection) -> str:
+    # The cache's key function adds the org schema, so the connection's pk is enough.
+    return f"sf-describe-contact:{connection.pk}"
 
 
 def describe_contact(client, refresh: bool = False) -> dict:
-    """Contact's describe, cached briefly per connection (cache keys carry the org schema)."""
-    key = f"sf-describe-contact:{client.connection.pk}:{client.connection.credentials_version}"
+    """Contact's fields by lower-case name, cached briefly per connection."""
+    key = _cache_key(client.connection)
     if not refresh:
         cached = cache.get(key)
         if cached is not None:
             return cached
     fields = {f["name"].lower(): {"name": f["name"], "type": f["type"],
-                                  "updateable": f.get("updateable", False),
-                                  "calculated": f.get("calculated", False)}
+                                  "updateable": bool(f.get("updateable")),
+                                  "calculated": bool(f.get("calculated"))}
               for f in client.describe("Contact")["fields"]}
     cache.set(key, fields, DESCRIBE_TTL)
     return fields
 
 
+def forget_describe(connection) -> None:
+    cache.delete(_cache_key(connection))
+
+
+def create_hint(setting: str, name: str) -> str:
+    kind = "Date" if setting == "date_field" else "Number(3,0)"
+    return f"create a {kind} field named {name} on Contact"
+
+
 def check_fields(fields: dict, chosen: dict[str, str]) -> list[FieldCheck]:
+    """Check each non-blank mapped field against a Contact describe (``describe_contact``)."""
     checks = []
     for setting, name in chosen.items():
         if not name:
             continue
-        wanted = DATE_TYPES if setting == "date_field" else SCORE_TYPES
         field = fields.get(name.lower())
         if field is None:
-            kind = "Date" if setting == "date_field" else "Number(3,0)"
-            checks.append(FieldCheck(setting, name, False, "does not exist on Contact",
-                                     f"Create a {kind} field named {name} on Contact, or fix "
-                                     "the name."))
-        elif field["type"] not in wanted:
-            expected = "a date or date/time" if setting == "date_field" else "a number"
-            checks.append(FieldCheck(setting, name, False,
-                                     f"is a {field['type']} field, not {expected}",
-                                     f"Map a field of type {expected}, or change {name}'s type."))
-        elif not field["updateable"]:
-            remedy = ("The field is read-only: it is a formula. Map a plain field instead."
-                      if field["calculated"] else
-                      "Give the integration user edit access to this field (field-level "
-                      "security).")
-            checks.append(FieldCheck(setting, name, False, "cannot be written", remedy))
-        else:
-            checks.append(FieldCheck(setting, field["name"], True))
+            checks.append(FieldCheck(
+                setting, name, exists=False, problem="does not exist on Contact",
+                remedy=f"In Salesforce Setup, {create_hint(setting, name)}, or correct the "
+                       "name here."))
+            continue
+        is_date = setting == "date_field"
+        type_ok = field["type"] in (DATE_TYPES if is_date else SCORE_TYPES)
+        updateable = field["updateable"]
+        problems, remedies = [], []
+        if not type_ok:
+            wanted = "a date" if is_date else "a number"
+            problems.append(f"is a {field['type']} field, not {wanted} field")
+            remedies.append(f"Map a {'Date' if is_date else 'Number'} field instead (for "
+                            f"example {create_hint(setting, DEFAULT_MAPPING[setting])}).")
+        if not updateable:
+            problems.append("is read-only for the connected user")
+            remedies.append("The field is read-only: it is a formula. Map a plain field instead."
+                            if field["calculated"] else
+                            "Give the integration user edit access to this field (field-level "
+                            "security in its profile or a permission set).")
+        checks.append(FieldCheck(setting, field["name"], exists=True, type_ok=type_ok,
+                                 updateable=updateable, sf_type=field["type"],
+                                 problem="; ".join(problems), remedy=" ".join(remedies)))
     return checks
+
+
+def run_test_fields(client, chosen: dict[str, str], refresh: bool = True) -> list[FieldCheck]:
+    """Describe Contact in the connected org (fresh by default) and check ``chosen``."""
+    return check_fields(describe_contact(client, refresh=refresh), chosen)
+
+
+def failure_remedy(code: str, field_names: list[str], chosen: dict[str, str]) -> str:
+    """A plain remedy for a field error Salesforce returned while writing scores."""
+    settings_of = {v.lower(): k for k, v in chosen.items() if v}
+    hints = []
+    for name in field_names or [v for v in chosen.values() if v]:
+        setting = settings_of.get(name.lower())
+        if code == "INVALID_FIELD" and setting:
+            hints.append(f"{name} no longer exists on Contact: {create_hint(setting, name)} or "
+                         "change the mapping")
+        elif code == "INVALID_FIELD_FOR_INSERT_UPDATE":
+            hints.append(f"{name} cannot be written: give the integration user edit access "
+                         "(if it is a formula, map a plain field instead)")
+        elif setting:
+            hints.append(f"{name} does not accept the value: map a field of the right type")
+    hint = "; ".join(hints) or "check the mapped fields"
+    return f"Fix it in Salesforce: {hint}. Run Test Fields, then click Retry failed."

@@ -36,6 +36,7 @@ class PushbackItem(models.Model):
             models.Index(fields=["answered_at"], condition=Q(status="queued"),
                          name="pushback_queued_idx"),
             models.Index(fields=["external_id", "kind", "-answered_at"]),
+            models.Index(fields=["-updated_at"], name="pushback_log_idx"),  # the pushback log
         ]
 
     def __str__(self) -> str:

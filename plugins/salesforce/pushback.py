@@ -2,36 +2,49 @@
 sObject Collections (not all-or-none), so 10,000 responses cost about 50 API calls.
 
 Per record: field errors fail with a remedy and wait for *Retry failed*; a deleted contact is
-skipped with its reason; ``UNABLE_TO_LOCK_ROW`` retries. Per call: 503 and timeouts retry with
-backoff and jitter; ``REQUEST_LIMIT_EXCEEDED`` defers to the next window; a connection that needs
-reconnecting keeps its queue. A score older than the one already written is never sent.
+skipped with its reason; ``UNABLE_TO_LOCK_ROW`` retries. Per call: 503, 5xx and timeouts retry
+with backoff and jitter; ``REQUEST_LIMIT_EXCEEDED`` defers to the next window; a connection that
+needs reconnecting keeps its queue. A score older than the one already written is never sent.
+One writer runs per org at a time (a PostgreSQL advisory lock), so batches never race.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
+import re
+from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 from django.core.cache import cache
+from django.db import connection as db
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
 from host.contracts import NeedsReconnect, PushbackResult
 from plugins.salesforce import errors
-from plugins.salesforce.client import NotConnected, RecordUpdate, SalesforceClient
-from plugins.salesforce.field_check import mapping
+from plugins.salesforce.client import COLLECTION_LIMIT, NotConnected, RecordUpdate, SalesforceClient
+from plugins.salesforce.field_check import failure_remedy, mapping
 from plugins.salesforce.models import PushbackItem
 
 log = logging.getLogger(__name__)
-BATCH = 2000  # items per run; the client sends them 200 per call
-RETRY_CODES = {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"}
+Status = PushbackItem.Status
+BATCH = 2000  # items locked per transaction; sent 200 contacts per call
+MAX_BATCHES = 50  # per run (100,000 scores); the rest goes to the next run
+MAX_ATTEMPTS = 8  # retryable failures before an item fails and waits for Retry failed
+RETRY_CODES = {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION"}
 FIELD_CODES = {"INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE", "JSON_PARSER_ERROR",
-               "INVALID_TYPE_ON_FIELD_IN_RECORD", "FIELD_INTEGRITY_EXCEPTION"}
-GONE_CODES = {"ENTITY_IS_DELETED", "NOT_FOUND", "INVALID_CROSS_REFERENCE_KEY"}
-LIMIT_DEFER = timedelta(hours=1)
+               "INVALID_TYPE_ON_FIELD_IN_RECORD", "FIELD_INTEGRITY_EXCEPTION", "STRING_TOO_LONG",
+               "NUMBER_OUTSIDE_VALID_RANGE"}
+GONE_CODES = {"ENTITY_IS_DELETED", "NOT_FOUND"}
+LIMIT_DEFER = timedelta(hours=1)  # the daily limit is a rolling 24-hour window
 SCHEDULE_DELAY = 2  # seconds: scores arriving together go out in one batch
+SCHEDULED_KEY = "sf-pushback-scheduled"  # the cache adds the org schema
+RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 
 
 def queue(scores) -> list[PushbackResult]:
@@ -41,132 +54,205 @@ def queue(scores) -> list[PushbackResult]:
                      external_id=s.external_id[:18], kind=s.kind, score=s.score,
                      answered_at=s.answered_at)
         for s in scores
-    ], ignore_conflicts=True)
+    ], ignore_conflicts=True)  # a redelivered task stores nothing twice
     schedule()
     return [PushbackResult(response_id=s.response_id, status="queued") for s in scores]
 
 
 def schedule(delay: int = SCHEDULE_DELAY) -> None:
-    """Enqueue the writer after commit, at most once per org every few seconds."""
+    """Enqueue the writer after commit, at most once per org until it starts.
+
+    A score committed while a run is already reading is picked up by the next score's run or by
+    the periodic ``salesforce.push_all`` (every minute).
+    """
     from plugins.salesforce.tasks import push_queued_task
 
-    if cache.add("sf-pushback-scheduled", 1, timeout=delay + 5):
-        headers_task = push_queued_task.s().set(countdown=delay)
-        from django.db import connection
+    if cache.add(SCHEDULED_KEY, 1, timeout=delay + 10):
+        send = partial(push_queued_task.apply_async, countdown=delay,
+                       headers={"_schema_name": db.schema_name})
+        transaction.on_commit(send, robust=True)
 
-        transaction.on_commit(lambda: headers_task.apply_async(
-            headers={"_schema_name": connection.schema_name}), robust=True)
+
+@contextmanager
+def _writer_lock():
+    """A session-level advisory lock per org schema: one writer at a time."""
+    key = f"salesforce-pushback:{db.schema_name}"
+    with db.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key])
+        acquired = cur.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with db.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+
+
+def due_items(now):
+    """Queued items whose next attempt has come."""
+    return PushbackItem.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), status=Status.QUEUED)
 
 
 def push_queued(connection, now=None) -> dict[str, int]:
-    """Write every due queued score. Returns counts by outcome."""
+    """Write every due queued score of the current org. Returns counts by outcome."""
     now = now or timezone.now()
-    cache.delete("sf-pushback-scheduled")
-    with transaction.atomic():
-        items = list(PushbackItem.objects.select_for_update(skip_locked=True).filter(
-            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-            status=PushbackItem.Status.QUEUED,
-        ).order_by("answered_at")[:BATCH])
-        if not items:
-            return {}
-        return _write(connection, items, now)
+    cache.delete(SCHEDULED_KEY)
+    totals: Counter = Counter()
+    with _writer_lock() as acquired:
+        if not acquired:  # another run is writing; look again once it is likely done
+            schedule(delay=10)
+            return {"busy": 1}
+        client = SalesforceClient(connection)
+        fields = mapping(connection)
+        date_type = connection.settings.get("field_mapping", {}).get("date_type", "date")
+        for _ in range(MAX_BATCHES):
+            with transaction.atomic():
+                items = list(due_items(now).select_for_update(skip_locked=True)
+                             .order_by("answered_at", "id")[:BATCH])
+                if not items:
+                    break
+                stop = _write(client, fields, date_type, items, now)
+            totals.update(str(item.status) for item in items)
+            if stop:
+                break
+        else:
+            schedule(delay=0)
+    return dict(totals)
 
 
-def _write(connection, items, now) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    fields = mapping(connection)
+def _write(client, fields, date_type, items, now) -> bool:
+    """Plan, send and record one batch; True when the run must stop (limit, reconnect)."""
+    updates, owners = _plan(fields, date_type, items)
+    stop = _send(client, fields, owners, updates, now) if owners else False
+    _save(items, now)
+    return stop
+
+
+def _save(items, now) -> None:
+    """Store every item's outcome in one statement (``bulk_update``'s CASE per row and field is
+    far slower for 2,000 rows)."""
+    for item in items:
+        item.updated_at = now
+    with db.cursor() as cur:
+        cur.execute(
+            "UPDATE salesforce_pushbackitem AS t SET status = v.status, attempts = v.attempts, "
+            "next_attempt_at = v.next_attempt_at, fields = v.fields::jsonb, error = v.error, "
+            "error_code = v.error_code, updated_at = %s "
+            "FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::timestamptz[], %s::text[], "
+            "%s::text[], %s::text[]) AS v(id, status, attempts, next_attempt_at, fields, error, "
+            "error_code) WHERE t.id = v.id",
+            [now, [i.pk for i in items], [str(i.status) for i in items],
+             [i.attempts for i in items], [i.next_attempt_at for i in items],
+             [json.dumps(i.fields) for i in items], [i.error for i in items],
+             [i.error_code for i in items]])
+
+
+def _plan(fields, date_type, items):
+    """One update per contact: the newest score per kind and the newest survey date.
+
+    Scores older than one already written are skipped, so a late older score never
+    overwrites a newer one; within the batch, a newer score supersedes an older one.
+    """
     latest, latest_any = _latest_written(items)
+    date_field = fields["date_field"]
     updates: dict[str, dict] = {}
     owners: dict[str, list[PushbackItem]] = {}
     pending: dict[tuple[str, str], PushbackItem] = {}
-    for item in items:  # oldest first, so a newer score for the same contact wins
-        key = (item.external_id, item.kind)
+    for item in items:  # oldest first
+        eid, key = item.external_id, (item.external_id, item.kind)
         field = fields["nps_field"] if item.kind == "nps" else fields["csat_field"]
-        if latest.get(key) and latest[key] > item.answered_at:
-            _done(item, PushbackItem.Status.SKIPPED, "A newer score is already in Salesforce.")
+        if not RECORD_ID.match(eid):
+            _done(item, Status.FAILED, f"{eid!r} is not a Salesforce record id.", "MALFORMED_ID")
+            continue
+        if key in latest and latest[key] > item.answered_at:
+            _done(item, Status.SKIPPED, "A newer score is already in Salesforce.", "OLDER_SCORE")
             continue
         if key in pending:
             older = pending[key]
-            owners[item.external_id].remove(older)
-            _done(older, PushbackItem.Status.SKIPPED, "Superseded by a newer score.")
+            owners[eid].remove(older)
+            _done(older, Status.SKIPPED, "Superseded by a newer score.", "OLDER_SCORE")
         pending[key] = item
-        values = updates.setdefault(item.external_id, {})
+        values = updates.setdefault(eid, {})
         if field:
             values[field] = item.score
-        newest_date = latest_any.get(item.external_id)
-        if fields["date_field"] and (newest_date is None or item.answered_at >= newest_date):
-            values[fields["date_field"]] = item.answered_at.date().isoformat()
-        item.fields = {k: v for k, v in values.items()
-                       if k in (field, fields["date_field"])}
-        owners.setdefault(item.external_id, []).append(item)
-    empty = [i for i in owners if not updates[i] or not owners[i]]
-    for external_id in empty:
-        for item in owners.pop(external_id):
-            _done(item, PushbackItem.Status.SKIPPED, "No field is mapped for this score.")
-    if owners:
-        _send(connection, owners, updates, now)
-    for item in items:
-        item.updated_at = now
-        counts[item.status] = counts.get(item.status, 0) + 1
-    PushbackItem.objects.bulk_update(items, ["status", "attempts", "next_attempt_at", "fields",
-                                             "error", "error_code", "updated_at"])
-    return counts
+        newest = latest_any.get(eid)
+        if date_field and (newest is None or item.answered_at >= newest):
+            values[date_field] = (item.answered_at.isoformat() if date_type == "datetime"
+                                  else timezone.localdate(item.answered_at).isoformat())
+        owners.setdefault(eid, []).append(item)
+    for eid in list(owners):
+        values = updates[eid]
+        for item in list(owners[eid]):
+            field = fields["nps_field"] if item.kind == "nps" else fields["csat_field"]
+            item.fields = {k: values[k] for k in (field, date_field) if k and k in values}
+            if not item.fields:
+                owners[eid].remove(item)
+                _done(item, Status.SKIPPED, "No Salesforce field is mapped for this score.",
+                      "NOT_MAPPED")
+        if not owners[eid]:
+            del owners[eid]
+    return updates, owners
 
 
-def _send(connection, owners, updates, now) -> None:
-    client = SalesforceClient(connection)
+def _send(client, fields, owners, updates, now) -> bool:
     order = list(owners)
-    _all(owners, lambda i: setattr(i, "attempts", i.attempts + 1))
-    try:
-        results = client.update_many([RecordUpdate("Contact", eid, updates[eid]) for eid in order])
-    except (NeedsReconnect, NotConnected) as exc:
-        _call_failed(owners, now, str(exc), "NEEDS_RECONNECT", defer=timedelta(minutes=5))
-        return
-    except errors.ApiLimitExceeded as exc:
-        _call_failed(owners, now, exc.message, exc.error_code, defer=LIMIT_DEFER)
-        return
-    except errors.SalesforceError as exc:
-        _call_failed(owners, now, exc.message, exc.error_code, retry=exc.retryable)
-        return
-    for external_id, result in zip(order, results, strict=True):
-        for item in owners[external_id]:
-            _apply_result(item, result, now)
+    for start in range(0, len(order), COLLECTION_LIMIT):
+        chunk = order[start:start + COLLECTION_LIMIT]
+        carried = [item for eid in chunk for item in owners[eid]]
+        try:
+            results = client.update_many([RecordUpdate("Contact", eid, updates[eid])
+                                          for eid in chunk])
+        except (NeedsReconnect, NotConnected) as exc:
+            for item in _rest(owners, order[start:]):  # kept as they are until the reconnect
+                item.error, item.error_code = f"Waiting for a reconnect: {exc}", "NEEDS_RECONNECT"
+            return True
+        except errors.ApiLimitExceeded as exc:
+            concurrent = "Concurrent" in errors.first_error(exc.details)[1]
+            for item in _rest(owners, order[start:]):
+                if concurrent:
+                    _retry(item, now, exc.message, exc.error_code)
+                else:
+                    _defer(item, now + LIMIT_DEFER, exc.message, exc.error_code)
+            return True
+        except errors.SalesforceError as exc:
+            retry = exc.retryable or isinstance(exc, errors.SessionExpired)
+            for item in carried:
+                if retry:
+                    _retry(item, now, exc.message, exc.error_code)
+                else:
+                    item.attempts += 1
+                    _done(item, Status.FAILED, exc.message, exc.error_code)
+            continue
+        for eid, result in zip(chunk, results, strict=True):
+            for item in owners[eid]:
+                _apply_result(item, result, fields, now)
+    return False
 
 
-def _apply_result(item, result, now) -> None:
+def _rest(owners, eids):
+    return [item for eid in eids for item in owners[eid]]
+
+
+def _apply_result(item, result, fields, now) -> None:
     if result.get("success"):
-        _done(item, PushbackItem.Status.WRITTEN, "")
+        item.attempts += 1
+        _done(item, Status.WRITTEN, "")
         return
     error = (result.get("errors") or [{}])[0]
     code, message = error.get("statusCode", ""), error.get("message", "")
     if code in RETRY_CODES:
-        _backoff(item, now, message, code)
-    elif code in GONE_CODES:
-        _done(item, PushbackItem.Status.SKIPPED, "The contact was deleted in Salesforce.", code)
+        _retry(item, now, message, code)
+        return
+    item.attempts += 1
+    if code in GONE_CODES:
+        _done(item, Status.SKIPPED, f"The contact was deleted in Salesforce ({message}).", code)
     elif code in FIELD_CODES:
-        fields = ", ".join(error.get("fields") or []) or "a mapped field"
-        _done(item, PushbackItem.Status.FAILED,
-              f"{message} Fix {fields} (run Test Fields), then click Retry failed.", code)
+        remedy = failure_remedy(code, error.get("fields") or [], fields)
+        said = f"Salesforce said: {message.rstrip('.')}. " if message else ""
+        _done(item, Status.FAILED, said + remedy, code)
     else:
-        _done(item, PushbackItem.Status.FAILED, message or "Salesforce refused the update.", code)
-
-
-def _call_failed(owners, now, message, code, defer=None, retry=False) -> None:
-    """The whole call failed: defer, back off, or fail every item it carried."""
-    for items in owners.values():
-        for item in items:
-            if defer is not None:
-                _defer(item, now + defer, message, code)
-            elif retry:
-                _backoff(item, now, message, code)
-            else:
-                _done(item, PushbackItem.Status.FAILED, message, code)
-
-
-def _all(owners, fn) -> None:
-    for items in owners.values():
-        for item in items:
-            fn(item)
+        _done(item, Status.FAILED, message or "Salesforce refused the update.", code)
 
 
 def _done(item, status, error, code="") -> None:
@@ -177,18 +263,24 @@ def _defer(item, until, error, code) -> None:
     item.next_attempt_at, item.error, item.error_code = until, error, code
 
 
-def _backoff(item, now, error, code) -> None:
-    """Exponential backoff with jitter: about 30 s, 1 min, 2 min … capped at 1 h."""
+def _retry(item, now, error, code) -> None:
+    """Back off exponentially with jitter (about 30 s, 1 min, 2 min … capped at 1 h); after
+    ``MAX_ATTEMPTS`` the item fails and waits for Retry failed."""
+    item.attempts += 1
+    if item.attempts >= MAX_ATTEMPTS:
+        _done(item, Status.FAILED, f"{error} Salesforce kept refusing after {item.attempts} "
+              "attempts; click Retry failed to try again.".strip(), code)
+        return
     cap = min(3600, 30 * 2 ** (item.attempts - 1))
-    item.next_attempt_at = now + timedelta(seconds=cap / 2 + random.uniform(0, cap / 2))  # noqa: S311
-    item.error, item.error_code = error, code
+    delay = cap / 2 + random.uniform(0, cap / 2)  # noqa: S311 - jitter, not security
+    _defer(item, now + timedelta(seconds=delay), error, code)
 
 
 def _latest_written(items):
     """The newest score already written per (contact, kind), and per contact (any kind)."""
     ids = {i.external_id for i in items}
-    rows = (PushbackItem.objects.filter(external_id__in=ids, status=PushbackItem.Status.WRITTEN)
-            .values("external_id", "kind").annotate(latest=Max("answered_at")))
+    rows = (PushbackItem.objects.filter(external_id__in=ids, status=Status.WRITTEN)
+            .values("external_id", "kind").annotate(latest=Max("answered_at")).order_by())
     per_kind = {(r["external_id"], r["kind"]): r["latest"] for r in rows}
     per_contact: dict = {}
     for (external_id, _), when in per_kind.items():
@@ -197,10 +289,11 @@ def _latest_written(items):
 
 
 def retry_failed() -> int:
-    """After the admin fixed a field: put failed items back in the queue."""
-    count = PushbackItem.objects.filter(status=PushbackItem.Status.FAILED).update(
-        status=PushbackItem.Status.QUEUED, next_attempt_at=None, error="", error_code="",
+    """After the admin fixed a field: put failed items back in the queue, now."""
+    count = PushbackItem.objects.filter(status=Status.FAILED).update(
+        status=Status.QUEUED, attempts=0, next_attempt_at=None, error="", error_code="",
         updated_at=timezone.now())
     if count:
+        cache.delete(SCHEDULED_KEY)
         schedule(delay=0)
     return count

@@ -32,21 +32,24 @@ def sync_all_task() -> int:
 
 @org_task(name="salesforce.push_queued")
 def push_queued_task() -> dict:
+    """Write the org's due queued scores; a connection that is not connected keeps its queue."""
     from host.integrations import get_connection
     from plugins.salesforce.pushback import push_queued
 
     conn = get_connection(KEY)
     if not conn.is_connected:
-        return {"kept": "not connected"}
+        return {"kept": conn.status}
     return push_queued(conn)
 
 
 @app.task(name="salesforce.push_all")
 def push_all_task() -> int:
     """Periodic: write queued scores (retries and deferrals that came due) in connected orgs."""
-    from plugins.salesforce.models import PushbackItem
+    from django.utils import timezone
+
+    from plugins.salesforce.pushback import due_items
 
     def due(org) -> bool:
-        return _connected(org) and PushbackItem.objects.filter(status="queued").exists()
+        return _connected(org) and due_items(timezone.now()).exists()
 
     return for_each_org(push_queued_task, when=due)

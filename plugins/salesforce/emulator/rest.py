@@ -15,6 +15,8 @@ from .web import BadRequest, Request, Response, json_response, sf_error
 NOT_FOUND = "The requested resource does not exist"
 MAX_CURSORS = 100
 _FAULT_HEADERS = {"html": "text/html;charset=UTF-8", "json": "application/json;charset=UTF-8"}
+LOCK_FAULT = "UNABLE_TO_LOCK_ROW"  # see state.FAULTS
+LOCK_MESSAGE = FAULTS[LOCK_FAULT][1][0]["message"]
 
 
 def release_label(version: int) -> str:
@@ -60,7 +62,9 @@ def api(endpoint: str):
             if cfg.api_delay_seconds:
                 time.sleep(cfg.api_delay_seconds)
             kind = state.take_fault("api")
-            if kind:
+            if kind == LOCK_FAULT and endpoint == "collections":
+                kw["row_lock"] = True
+            elif kind:
                 return _with_usage(state, fault_response(kind))
             with state.lock:
                 if state.tokens.check(req.bearer(), state.clock.timestamp()) is None:
@@ -306,7 +310,7 @@ def _prepare(state, item):
 
 
 @api("collections")
-def collections(state, req, version):
+def collections(state, req, version, row_lock=False):
     if req.method != "PATCH":
         return sf_error(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{req.method}' not allowed. "
                         "Allowed are PATCH")
@@ -331,6 +335,9 @@ def collections(state, req, version):
             res = {"id": rid} if rid else {}
             if err:
                 res.update(success=False, errors=[err.as_save_error()])
+            elif row_lock:
+                res.update(success=False, errors=[{"statusCode": LOCK_FAULT, "fields": [],
+                                                   "message": f"{LOCK_MESSAGE}: {rid}"}])
             elif all_or_none and any_failed:
                 res.update(success=False, errors=[dict(ROLLED_BACK)])
             else:

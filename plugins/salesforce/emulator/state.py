@@ -74,6 +74,10 @@ FAULTS = {  # kind -> (status, body, content type)
                      "json"),
     "INVALID_SESSION_ID": (401, [{"message": "Session expired or invalid",
                                   "errorCode": "INVALID_SESSION_ID"}], "json"),
+    # Row-lock contention: on sObject Collections every record of the next call fails with it
+    # (HTTP 200, per-record statusCode, as Salesforce answers); elsewhere this 400 error array.
+    "UNABLE_TO_LOCK_ROW": (400, [{"message": "unable to obtain exclusive access to this record "
+                                  "or 1 records", "errorCode": "UNABLE_TO_LOCK_ROW"}], "json"),
 }
 FAULT_ALIASES = {"503": "SERVER_UNAVAILABLE", "500": "UNKNOWN_EXCEPTION",
                  "502": "BAD_GATEWAY", "403": "REQUEST_LIMIT_EXCEEDED", "429": "RATE_LIMITED",
