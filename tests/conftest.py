@@ -50,7 +50,16 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
+        _disconnect_others()
+        connection.close()
         teardown_databases(db_cfg, verbosity=0)
+
+
+def _disconnect_others() -> None:
+    """End connections that server threads or browsers left open, so the database can go."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture(autouse=True)
@@ -138,7 +147,21 @@ def committed_org(django_db_setup, django_db_blocker):
         yield make
         connection.set_schema_to_public()
         for org in created:
+            _drop(org)
+
+
+def _drop(org, attempts: int = 5) -> None:
+    """Drop a committed test org; a worker may still hold locks in it, so retry on deadlock."""
+    from django.db import DatabaseError
+
+    for attempt in range(attempts):
+        try:
             org.delete(force_drop=True)
+            return
+        except DatabaseError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 def database_url() -> str:
