@@ -11,7 +11,7 @@ from host.trigger import enroll
 from plugins.sequences.delivery import dispatch_due
 from plugins.sequences.models import Sending
 from tests.reliability.smtp_sink import SmtpSink
-from tests.reliability.workers import kill_hard, start_worker, stop
+from tests.reliability.workers import kill_hard, only_new_workers, start_worker, stop
 from tests.sequences.factories import active_sequence
 from tests.sequences.test_enrollment import req
 
@@ -27,7 +27,13 @@ def wait_for(predicate, timeout=60.0):
     return False
 
 
-def test_survey_email_is_sent_once_after_the_worker_dies_mid_smtp(committed_org):
+@pytest.fixture
+def alone():
+    with only_new_workers():
+        yield
+
+
+def test_survey_email_is_sent_once_after_the_worker_dies_mid_smtp(committed_org, alone):
     from host.celery_app import app
 
     app.control.purge()

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 from host.celery_app import app
 from tests.conftest import ROOT, database_url
@@ -46,3 +47,17 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             kill_hard(proc)
+
+
+@contextmanager
+def only_new_workers():
+    """Make the workers already running (e.g. the session's) stop consuming for a while, so a
+    test's own worker is the one that picks up its tasks."""
+    names = [name for reply in (app.control.ping(timeout=1) or []) for name in reply]
+    if names:
+        app.control.cancel_consumer("celery", destination=names, reply=True)
+    try:
+        yield
+    finally:
+        if names:
+            app.control.add_consumer("celery", destination=names, reply=True)

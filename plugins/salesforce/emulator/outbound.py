@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
+from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
 import requests
@@ -176,9 +177,12 @@ class Outbound:
     def _post(self, cfg: OutboundConfig, body: str) -> tuple[int | None, str | None]:
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""',
                    "User-Agent": "Salesforce-Emulator-Outbound/1.0"}
+        url, host = loopback_target(cfg.endpoint_url or "")
+        if host:
+            headers["Host"] = host
         try:
-            resp = requests.post(cfg.endpoint_url, data=body.encode("utf-8"), headers=headers,
-                                 timeout=cfg.timeout_seconds)
+            resp = requests.post(url, data=body.encode("utf-8"), headers=headers,
+                                 timeout=cfg.timeout_seconds, allow_redirects=False)
         except requests.RequestException as exc:
             log.info("outbound to %s failed: %s", redact(cfg.endpoint_url or ""), type(exc))
             return None, f"{type(exc).__name__}: connection failed"
@@ -222,6 +226,18 @@ class Outbound:
                 f"<EnterpriseUrl>{escape(base)}/services/Soap/c/{version}/{org[:15]}</EnterpriseUrl>"
                 f"<PartnerUrl>{escape(base)}/services/Soap/u/{version}/{org[:15]}</PartnerUrl>"
                 f"{''.join(notes)}</notifications></soapenv:Body></soapenv:Envelope>")
+
+
+def loopback_target(url: str) -> tuple[str, str]:
+    """``*.localhost`` resolves to loopback (RFC 6761) but not through ``requests``: send such
+    URLs to 127.0.0.1 and keep the original name in the Host header. Other URLs are unchanged."""
+    parts = urlsplit(url)
+    name = (parts.hostname or "").lower()
+    if name != "localhost" and not name.endswith(".localhost"):
+        return url, ""
+    netloc = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
+    host = name + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), host
 
 
 def _text(value) -> str:

@@ -9,12 +9,15 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError  # noqa: S405 - exception type only
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 OM_NS = "http://soap.sforce.com/2005/09/outbound"
@@ -75,13 +78,44 @@ def _id(value, field: str, required: bool = True) -> str:
     return value
 
 
+def _amount(value) -> float | None:
+    """A finite number (text from SOAP, a JSON number), or None; anything else is refused."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise PayloadError("'amount' must be a number.")
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        raise PayloadError("'amount' must be a number.") from None
+    if not math.isfinite(number):
+        raise PayloadError("'amount' must be a finite number.")
+    return number
+
+
+def _text(data: dict, name: str, limit: int) -> str:
+    """An optional JSON string field, storable in PostgreSQL (no NUL, valid UTF-8)."""
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise PayloadError(f"'{name}' must be a string.")
+    if "\x00" in value:
+        raise PayloadError(f"'{name}' contains a NUL character.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PayloadError(f"'{name}' is not valid Unicode.") from None
+    return value.strip()[:limit]
+
+
 def parse_outbound_message(body: bytes) -> tuple[str, list[ClosedWonEvent]]:
     """Return the message's OrganizationId and one event per notification."""
     try:
         root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise PayloadError("XML with a DTD or entities is refused.") from None
-    except (ParseError, ValueError):
+    except (ParseError, ValueError, LookupError):  # LookupError: an unknown declared encoding
         raise PayloadError("The body is not well-formed XML.") from None
     notifications = root.find(f"{{{SOAP_NS}}}Body/{{{OM_NS}}}notifications")
     if root.tag != f"{{{SOAP_NS}}}Envelope" or notifications is None:
@@ -100,16 +134,15 @@ def parse_outbound_message(body: bytes) -> tuple[str, list[ClosedWonEvent]]:
             raise PayloadError("A Notification has no sObject.")
         fields = {child.tag.split("}", 1)[-1]: (None if child.get(XSI_NIL) == "true" else child.text)
                   for child in record}
-        amount = fields.get("Amount")
-        try:
-            amount_value = float(amount) if amount else None
-        except ValueError:
-            raise PayloadError("Amount is not a number.") from None
+        amount_value = _amount(fields.get("Amount"))
+        is_won = fields.get("IsWon")
+        # IsWon is the robust test; without it (not among the fields sent) use the default label.
+        won = _bool(is_won) if "IsWon" in fields else fields.get("StageName") == "Closed Won"
         events.append(ClosedWonEvent(
             dedupe_key=f"om:{notification_id}", org_id=org_id,
             opportunity_id=_id(fields.get("Id"), "sObject/Id"),
             name=(fields.get("Name") or "")[:255], amount=amount_value,
-            stage=(fields.get("StageName") or "")[:100], is_won=_bool(fields.get("IsWon")),
+            stage=(fields.get("StageName") or "")[:100], is_won=won,
             contact_id=_id(fields.get("ContactId"), "ContactId", required=False),
             source="outbound_message",
         ))
@@ -123,31 +156,35 @@ JSON_FIELDS = {"org_id", "opportunity_id", "name", "amount", "stage", "is_won", 
 def parse_json(body: bytes) -> ClosedWonEvent:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise PayloadError("The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise PayloadError("The JSON body must be an object.")
     unknown = sorted(set(data) - JSON_FIELDS)
     if unknown:
-        raise PayloadError(f"Unknown fields: {', '.join(unknown)}.")
+        raise PayloadError(f"Unknown fields: {', '.join(unknown)[:200]}.")
     if not isinstance(data.get("is_won"), bool):
         raise PayloadError("'is_won' must be true or false.")
-    amount = data.get("amount")
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int | float)):
-        raise PayloadError("'amount' must be a number.")
-    for text_field in ("name", "stage", "contact_email", "event_id"):
-        if data.get(text_field) is not None and not isinstance(data[text_field], str):
-            raise PayloadError(f"'{text_field}' must be a string.")
+    texts = {name: _text(data, name, limit)
+             for name, limit in (("name", 255), ("stage", 100), ("contact_email", 254),
+                                 ("event_id", 100))}
+    email = texts["contact_email"]
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise PayloadError("'contact_email' is not an email address.") from None
     opportunity_id = _id(data.get("opportunity_id"), "opportunity_id")
-    event_id = (data.get("event_id") or "").strip()[:100]
     is_won = data["is_won"]
-    dedupe = f"evt:{event_id}" if event_id else (
-        f"opp:{opportunity_id}:won" if is_won else f"opp:{opportunity_id}:open:{data.get('stage')}")
+    if texts["event_id"]:
+        dedupe = f"evt:{texts['event_id']}"
+    else:  # the won transition happens once per opportunity; other stages are informational
+        dedupe = f"opp:{opportunity_id}:won" if is_won else \
+            f"opp:{opportunity_id}:open:{texts['stage']}"
     return ClosedWonEvent(
         dedupe_key=dedupe, org_id=_id(data.get("org_id"), "org_id"),
-        opportunity_id=opportunity_id, name=(data.get("name") or "")[:255],
-        amount=float(amount) if amount is not None else None,
-        stage=(data.get("stage") or "")[:100], is_won=is_won,
+        opportunity_id=opportunity_id, name=texts["name"], amount=_amount(data.get("amount")),
+        stage=texts["stage"], is_won=is_won,
         contact_id=_id(data.get("contact_id"), "contact_id", required=False),
-        contact_email=(data.get("contact_email") or "").strip()[:254], source="json",
+        contact_email=email, source="json",
     )

@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 HEADERS = ("HTTP_X_SALESFORCE_WEBHOOK_SECRET", "HTTP_X_WEBHOOK_SECRET")
@@ -35,19 +36,26 @@ def provided_secret(request) -> bytes | None:
     return None
 
 
+def _global() -> bytes:
+    return (settings.SALESFORCE_WEBHOOK_SECRET or "").strip().encode("utf-8")
+
+
 def source(connection) -> str:
-    """Which secret is in effect for this org: its own, the global fallback, or none."""
-    if connection.settings.get("webhook_secret_sha256"):
+    """Which secret is in effect for this org: its own, the global fallback, or none.
+
+    ``connection`` may be None (the org never opened the Salesforce page)."""
+    if connection is not None and connection.settings.get("webhook_secret_sha256"):
         return ORG
-    return GLOBAL if settings.SALESFORCE_WEBHOOK_SECRET else NONE
+    return GLOBAL if _global() else NONE
 
 
 def matches(connection, provided: bytes | None) -> bool:
+    """True when ``provided`` is the secret in effect (the org's own excludes the global one)."""
     if not provided:
         return False
     mode = source(connection)
     if mode == GLOBAL:
-        return hmac.compare_digest(provided, settings.SALESFORCE_WEBHOOK_SECRET.encode())
+        return hmac.compare_digest(provided, _global())
     if mode == NONE:
         return False
     digest = _digest(provided)
@@ -64,19 +72,38 @@ def matches(connection, provided: bytes | None) -> bool:
 def rotate(connection) -> str:
     """Generate a new org secret (returned once); the old one keeps working for the grace period."""
     secret = secrets.token_urlsafe(32)  # 256 bits
-    current = connection.settings.get("webhook_secret_sha256")
-    if current:
-        connection.settings["previous_webhook_secret_sha256"] = current
-        connection.settings["previous_webhook_secret_valid_until"] = (
-            timezone.now() + GRACE_PERIOD).isoformat()
-    connection.settings["webhook_secret_sha256"] = _digest(secret.encode())
-    connection.settings["webhook_secret_created_at"] = timezone.now().isoformat()
-    connection.save(update_fields=["settings", "updated_at"])
+
+    def change(values: dict) -> None:
+        current = values.get("webhook_secret_sha256")
+        if current:
+            values["previous_webhook_secret_sha256"] = current
+            values["previous_webhook_secret_valid_until"] = (
+                timezone.now() + GRACE_PERIOD).isoformat()
+        values["webhook_secret_sha256"] = _digest(secret.encode())
+        values["webhook_secret_created_at"] = timezone.now().isoformat()
+
+    update_settings(connection, change)
     return secret
 
 
+SECRET_KEYS = ("webhook_secret_sha256", "previous_webhook_secret_sha256",
+               "previous_webhook_secret_valid_until", "webhook_secret_created_at")
+
+
 def remove_org_secret(connection) -> None:
-    for key in ("webhook_secret_sha256", "previous_webhook_secret_sha256",
-                "previous_webhook_secret_valid_until", "webhook_secret_created_at"):
-        connection.settings.pop(key, None)
-    connection.save(update_fields=["settings", "updated_at"])
+    """Forget the org's secrets (the global fallback applies again, if set)."""
+    update_settings(connection, lambda values: [values.pop(k, None) for k in SECRET_KEYS])
+
+
+def update_settings(connection, change) -> None:
+    """Apply ``change(settings_dict)`` under a row lock, so concurrent saves of other keys
+    (other sections of the page) are not lost; ``connection`` is refreshed."""
+    from host.models import IntegrationConnection
+
+    with transaction.atomic():
+        locked = IntegrationConnection.objects.select_for_update().get(pk=connection.pk)
+        values = dict(locked.settings or {})
+        change(values)
+        locked.settings = values
+        locked.save(update_fields=["settings", "updated_at"])
+    connection.settings = values

@@ -15,7 +15,8 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from host.events import accept_event
-from host.integrations import get_connection, is_enabled
+from host.integrations import is_enabled
+from host.models import IntegrationConnection
 from plugins.salesforce.webhooks import secrets
 from plugins.salesforce.webhooks.payloads import ACK, PayloadError, parse_json, parse_outbound_message
 
@@ -50,7 +51,8 @@ def webhook(request):
     if not is_enabled(KEY):
         return error(404, "NOT_FOUND", "Salesforce is not enabled for this organization.")
     limit = settings.SALESFORCE_WEBHOOK_MAX_BYTES
-    connection = get_connection(KEY)
+    # No get_or_create: a refused request must not write anything, not even a connection row.
+    connection = IntegrationConnection.objects.filter(provider=KEY).first()
     if not secrets.matches(connection, secrets.provided_secret(request)):
         return error(401, "INVALID_WEBHOOK_SECRET",
                      "Missing or wrong webhook secret: send it in the x-salesforce-webhook-secret "
@@ -72,12 +74,14 @@ def webhook(request):
                          "Send a Salesforce Outbound Message (text/xml) or JSON (application/json).")
     except PayloadError as exc:
         return error(exc.status, exc.code, exc.message)
-    connected_org = connection.external_account_id
+    connected_org = connection.external_account_id if connection else ""
     if connected_org and org_id[:15] != connected_org[:15]:
         return error(403, "ORG_MISMATCH",
                      "This event comes from another Salesforce org than the connected one.")
     with transaction.atomic():
         stored = [accept_event(KEY, e.dedupe_key, "closed_won", e.as_payload()) for e in events]
+    log.info("salesforce webhook: %d event(s), %d new", len(stored),
+             sum(1 for _, created in stored if created))
     if reply is not None:
         return reply
     event, created = stored[0]
