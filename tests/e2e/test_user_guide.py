@@ -18,12 +18,11 @@ import pytest
 import requests
 
 from plugins.salesforce.emulator import start_emulator
-from tests.conftest import PASSWORD, ROOT, database_url, host_of, owner_of
+from tests.browser import chromium_page, log_in, screenshot
+from tests.conftest import ROOT, database_url, host_of, owner_of
 from tests.salesforce.conftest import CLIENT_ID, SECRET
-from tests.salesforce.test_browser_connect import ARTIFACTS, CHROMIUM, _wait_for_server_threads
 from tests.sequences.factories import active_sequence
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
@@ -79,114 +78,98 @@ def test_the_salesforce_user_guide_end_to_end(stack, http_server, committed_org,
     with org:
         sequence = active_sequence(steps=(("survey", 0), ("reminder", 72)),
                                    name="Post-purchase NPS")
-    host, email, base = host_of(org), owner_of(org).email, http_server.url(host_of(org), "")
+    email, base = owner_of(org).email, http_server.url(host_of(org), "")
     shots = iter(range(1, 100))
 
     def shot(page, name):
-        page.screenshot(path=str(ARTIFACTS / f"guide-{next(shots):02d}-{name}.png"),
-                        full_page=True)
+        screenshot(page, f"guide-{next(shots):02d}-{name}")
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(30_000)
+    with chromium_page() as page:
+        log_in(page, base, email)
+        shot(page, "logged-in")
 
-            # Log in.
-            page.goto(base + "/accounts/login/")
-            page.get_by_label("Email").fill(email)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            shot(page, "logged-in")
+        # 02 Connect Salesforce: Settings > Integrations → Connect → OAuth → Connected.
+        page.get_by_role("link", name="Settings > Integrations").click()
+        card = page.get_by_role("article").filter(has_text="Salesforce")
+        expect(card).to_contain_text("Not connected")
+        shot(page, "integrations")
+        card.get_by_role("link", name="Configure").click()
+        page.get_by_role("button", name="Connect Salesforce").click()
+        page.get_by_role("button", name="Allow").click()
+        expect(page.locator(".status").first).to_have_text("Connected")
+        shot(page, "connected")
 
-            # 02 Connect Salesforce: Settings > Integrations → Connect → OAuth → Connected.
-            page.get_by_role("link", name="Settings > Integrations").click()
-            card = page.get_by_role("article").filter(has_text="Salesforce")
-            expect(card).to_contain_text("Not connected")
-            shot(page, "integrations")
-            card.get_by_role("link", name="Configure").click()
-            page.get_by_role("button", name="Connect Salesforce").click()
-            page.get_by_role("button", name="Allow").click()
-            expect(page.locator(".status").first).to_have_text("Connected")
-            shot(page, "connected")
+        # 03 Trigger mode both, with a sequence; 06 default mapping, Test Fields, save.
+        page.get_by_label("both: Enable auto triggers and manual queue").check()
+        page.get_by_label("Sequence to run").select_option(label="Post-purchase NPS")
+        page.get_by_role("button", name="Save trigger mode").click()
+        expect(page.get_by_label("both: Enable auto triggers and manual queue")).to_be_checked()
+        expect(page.get_by_label("NPS score field")).to_have_value("NPS_Score__c")
+        expect(page.get_by_label("CSAT score field")).to_have_value("CSAT_Score__c")
+        expect(page.get_by_label("Last survey date field")).to_have_value("Last_Survey_Date__c")
+        page.get_by_role("button", name="Test Fields").click()
+        checks = page.locator("tr.ok")
+        expect(checks).to_have_count(3)
+        expect(page.locator("tr.problem")).to_have_count(0)
+        shot(page, "test-fields")
+        page.get_by_role("button", name="Save mapping").click()
 
-            # 03 Trigger mode both, with a sequence; 06 default mapping, Test Fields, save.
-            page.get_by_label("both: Enable auto triggers and manual queue").check()
-            page.get_by_label("Sequence to run").select_option(label="Post-purchase NPS")
-            page.get_by_role("button", name="Save trigger mode").click()
-            expect(page.get_by_label("both: Enable auto triggers and manual queue")).to_be_checked()
-            expect(page.get_by_label("NPS score field")).to_have_value("NPS_Score__c")
-            expect(page.get_by_label("CSAT score field")).to_have_value("CSAT_Score__c")
-            expect(page.get_by_label("Last survey date field")).to_have_value("Last_Survey_Date__c")
-            page.get_by_role("button", name="Test Fields").click()
-            checks = page.locator("tr.ok")
-            expect(checks).to_have_count(3)
-            expect(page.locator("tr.problem")).to_have_count(0)
-            shot(page, "test-fields")
-            page.get_by_role("button", name="Save mapping").click()
+        # 08 Sync Now, with its progress bar, to completion.
+        page.get_by_role("button", name="Sync Now").click()
+        expect(page.get_by_role("cell", name="Succeeded")).to_be_visible(timeout=60_000)
+        shot(page, "synced")
 
-            # 08 Sync Now, with its progress bar, to completion.
-            page.get_by_role("button", name="Sync Now").click()
-            expect(page.get_by_role("cell", name="Succeeded")).to_be_visible(timeout=60_000)
-            shot(page, "synced")
+        # 04 Manual queue: select two contacts, a sequence, Trigger.
+        page.get_by_role("link", name="Open the manual queue").click()
+        boxes = page.locator(".row-select")
+        picked = [boxes.nth(i).get_attribute("aria-label").removeprefix("Select ")
+                  for i in (0, 1)]
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        page.get_by_label("Sequence", exact=True).select_option(label="Post-purchase NPS")
+        page.get_by_role("button", name="Trigger").click()
+        expect(page.get_by_text("2 queued in 'Post-purchase NPS'")).to_be_visible()
+        shot(page, "queue-triggered")
 
-            # 04 Manual queue: select two contacts, a sequence, Trigger.
-            page.get_by_role("link", name="Open the manual queue").click()
-            boxes = page.locator(".row-select")
-            picked = [boxes.nth(i).get_attribute("aria-label").removeprefix("Select ")
-                      for i in (0, 1)]
-            boxes.nth(0).check()
-            boxes.nth(1).check()
-            page.get_by_label("Sequence", exact=True).select_option(label="Post-purchase NPS")
-            page.get_by_role("button", name="Trigger").click()
-            expect(page.get_by_text("2 queued in 'Post-purchase NPS'")).to_be_visible()
-            shot(page, "queue-triggered")
+        # The survey email arrives; open its link and answer 9.
+        mail = wait_for(lambda: mail_with(celery_worker.maildir, picked[0].split(" ")[0],
+                                          "wants your feedback"))
+        token = re.search(r"/s/([\w-]{20,64})", mail).group(1)
+        page.goto(base + f"/s/{token}")
+        page.locator("label.score", has_text=re.compile(r"^\s*9\s*$")).click()
+        page.get_by_role("button", name="Send").click()
+        expect(page.get_by_text("Thank you! Your answer: 9")).to_be_visible()
+        shot(page, "survey-answered")
 
-            # The survey email arrives; open its link and answer 9.
-            mail = wait_for(lambda: mail_with(celery_worker.maildir, picked[0].split(" ")[0],
-                                              "wants your feedback"))
-            token = re.search(r"/s/([\w-]{20,64})", mail).group(1)
-            page.goto(base + f"/s/{token}")
-            page.locator("label.score", has_text=re.compile(r"^\s*9\s*$")).click()
-            page.get_by_role("button", name="Send").click()
-            expect(page.get_by_text("Thank you! Your answer: 9")).to_be_visible()
-            shot(page, "survey-answered")
+        # 06 The emulator's Contact now holds NPS_Score__c = 9 and today's date.
+        recipient = re.search(r"^To: (.+)$", mail, re.M).group(1).strip()
+        sf_contact = next(c for c in emulator.state.records("Contact", include_deleted=False)
+                          if (c["Email"] or "").lower() == recipient.lower())
+        pushed = wait_for(lambda: emulator.state.get("Contact", sf_contact["Id"])
+                          if emulator.state.get("Contact", sf_contact["Id"])["NPS_Score__c"]
+                          == 9 else None)
+        assert pushed["Last_Survey_Date__c"] in (date.today().isoformat(), date.today())
 
-            # 06 The emulator's Contact now holds NPS_Score__c = 9 and today's date.
-            recipient = re.search(r"^To: (.+)$", mail, re.M).group(1).strip()
-            sf_contact = next(c for c in emulator.state.records("Contact", include_deleted=False)
-                              if (c["Email"] or "").lower() == recipient.lower())
-            pushed = wait_for(lambda: emulator.state.get("Contact", sf_contact["Id"])
-                              if emulator.state.get("Contact", sf_contact["Id"])["NPS_Score__c"]
-                              == 9 else None)
-            assert pushed["Last_Survey_Date__c"] in (date.today().isoformat(), date.today())
+        # 03/07 Closed Won in Salesforce → Outbound Message → a sending, in the event log.
+        page.goto(base + "/settings/integrations/salesforce")
+        page.get_by_role("button", name="Send these settings to the local emulator").click()
+        page.get_by_role("button", name="Close an opportunity as won in the emulator").click()
+        log = page.locator("#sf-events").locator("xpath=..")
 
-            # 03/07 Closed Won in Salesforce → Outbound Message → a sending, in the event log.
-            page.goto(base + "/settings/integrations/salesforce")
-            page.get_by_role("button", name="Send these settings to the local emulator").click()
-            page.get_by_role("button", name="Close an opportunity as won in the emulator").click()
-            log = page.locator("#sf-events").locator("xpath=..")
+        def event_logged():
+            page.reload()
+            return "1 sending created" in log.inner_text()
 
-            def event_logged():
-                page.reload()
-                return "1 sending created" in log.inner_text()
+        wait_for(event_logged, timeout=60)
+        shot(page, "closed-won-event")
 
-            wait_for(event_logged, timeout=60)
-            shot(page, "closed-won-event")
-
-            # 05 The survey button: an API key with sequences:execute runs execute.
-            page.get_by_role("link", name="Settings > API").click()
-            page.get_by_label("Name").fill("Salesforce survey button")
-            page.get_by_label("sequences:execute").check()
-            page.get_by_role("button", name="Create key").click()
-            key = page.get_by_role("textbox", name="API key").input_value()
-            shot(page, "api-key")
-        finally:
-            browser.close()
-            _wait_for_server_threads()
+        # 05 The survey button: an API key with sequences:execute runs execute.
+        page.get_by_role("link", name="Settings > API").click()
+        page.get_by_label("Name").fill("Salesforce survey button")
+        page.get_by_label("sequences:execute").check()
+        page.get_by_role("button", name="Create key").click()
+        key = page.get_by_role("textbox", name="API key").input_value()
+        shot(page, "api-key")
 
     response = requests.post(
         f"http://127.0.0.1:{http_server.port}/api/v1/sequences/{sequence.pk}/execute",
@@ -196,31 +179,19 @@ def test_the_salesforce_user_guide_end_to_end(stack, http_server, committed_org,
     assert response.json()["data"]["results"][0]["status"] == "queued"
 
     # 08 Disconnect stops trigger behaviour: a new Closed Won is ignored as "disconnected".
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(base + "/accounts/login/")
-            page.get_by_label("Email").fill(email)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            page.goto(base + "/settings/integrations/salesforce")
-            page.get_by_role("button", name="Disconnect").click()
-            expect(page.locator(".status").first).to_have_text("Disconnected")
-            deal = next(o for o in emulator.state.records("Opportunity", include_deleted=False)
-                        if not o["IsClosed"])
-            emulator.state.update("Opportunity", deal["Id"], {"StageName": "Closed Won"})
-            log = page.locator("#sf-events").locator("xpath=..")
+    with chromium_page() as page:
+        log_in(page, base, email)
+        page.goto(base + "/settings/integrations/salesforce")
+        page.get_by_role("button", name="Disconnect").click()
+        expect(page.locator(".status").first).to_have_text("Disconnected")
+        deal = next(o for o in emulator.state.records("Opportunity", include_deleted=False)
+                    if not o["IsClosed"])
+        emulator.state.update("Opportunity", deal["Id"], {"StageName": "Closed Won"})
+        log = page.locator("#sf-events").locator("xpath=..")
 
-            def ignored():
-                page.reload()
-                return "Ignored: disconnected" in log.inner_text()
+        def ignored():
+            page.reload()
+            return "Ignored: disconnected" in log.inner_text()
 
-            wait_for(ignored, timeout=60)
-            shot(page, "disconnected-event-ignored")
-        finally:
-            browser.close()
-            _wait_for_server_threads()
+        wait_for(ignored, timeout=60)
+        shot(page, "disconnected-event-ignored")
