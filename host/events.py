@@ -15,6 +15,7 @@ from host.trigger import enroll
 
 log = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=2)
+MAX_ATTEMPTS = 30  # the sweeper retries about once a minute
 
 
 def accept_event(provider: str, dedupe_key: str, kind: str, payload: dict) -> tuple[InboundEvent, bool]:
@@ -46,10 +47,28 @@ def process_event(event_id: int) -> InboundEvent:
         if event is None:  # already processed, or another worker holds it
             return InboundEvent.objects.get(pk=event_id)
         event.attempts += 1
-        _process_locked(event)
-        event.processed_at = timezone.now()
+        try:
+            with transaction.atomic():
+                _process_locked(event)
+        except Exception as exc:  # noqa: BLE001 - a plugin's transient failure (e.g. a 503)
+            _retry_later(event, exc)
+        if event.status != InboundEvent.Status.PENDING:
+            event.processed_at = timezone.now()
         event.save()
     return event
+
+
+def _retry_later(event: InboundEvent, exc: Exception) -> None:
+    """Keep the event pending for the sweeper, with the attempt and the reason visible in the
+    event log; after ``MAX_ATTEMPTS`` it fails, so the admin sees it and can Replay."""
+    error = f"{type(exc).__name__}: {exc}"
+    log.warning("event %s: attempt %s failed: %s", event.pk, event.attempts, error)
+    if event.attempts >= MAX_ATTEMPTS:
+        event.status = InboundEvent.Status.FAILED
+        event.reason = f"gave up after {event.attempts} attempts: {error}"[:255]
+    else:
+        event.status = InboundEvent.Status.PENDING
+        event.reason = f"will retry: {error}"[:255]
 
 
 def _process_locked(event: InboundEvent) -> None:

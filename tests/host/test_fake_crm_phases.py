@@ -404,3 +404,29 @@ def test_hook_platform_nav_items__plugins_add_navigation(client_a):
     page = client_a.get("/").content.decode()
     assert '<a href="/sequences">Sequences</a>' in page
     assert '<a href="/sendings">Sendings</a>' in page
+
+
+def test_a_plugin_failure_keeps_the_event_pending_visibly_then_gives_up(
+        org_a, celery_eager, django_capture_on_commit_callbacks, monkeypatch):
+    from host import events
+    from plugins.sequences.models import Sending
+    from tests.sequences.factories import active_sequence
+
+    _connect(org_a)
+    with org_a:
+        sequence = active_sequence()
+        monkeypatch.setattr(events, "MAX_ATTEMPTS", 2)
+        from host.events import accept_event
+
+        event, _ = accept_event(KEY, "broken-1", "deal_won",  # no deal_id: the plugin raises
+                                {"won": True, "email": "x@example.com",
+                                 "sequence_id": str(sequence.pk)})
+        events.process_event(event.pk)
+        event.refresh_from_db()
+        assert (event.status, event.attempts) == ("pending", 1)
+        assert event.reason.startswith("will retry: KeyError")
+        events.process_event(event.pk)
+        event.refresh_from_db()
+        assert (event.status, event.attempts) == ("failed", 2)
+        assert event.reason.startswith("gave up after 2 attempts")
+        assert not Sending.objects.exists()
