@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from datetime import date
 
 import pytest
@@ -22,19 +21,11 @@ from tests.browser import chromium_page, log_in, screenshot
 from tests.conftest import ROOT, database_url, host_of, owner_of
 from tests.salesforce.conftest import CLIENT_ID, SECRET
 from tests.sequences.factories import active_sequence
+from tests.waiting import wait_for
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-
-def wait_for(predicate, timeout=60.0, interval=0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture

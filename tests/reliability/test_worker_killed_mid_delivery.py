@@ -14,17 +14,10 @@ from tests.reliability.smtp_sink import SmtpSink
 from tests.reliability.workers import kill_hard, only_new_workers, start_worker, stop
 from tests.sequences.factories import active_sequence
 from tests.sequences.test_enrollment import req
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from plugins.salesforce.models import PushbackItem
 from plugins.salesforce.tasks import push_all_task
 from tests.reliability.workers import kill_hard, only_new_workers, start_worker, stop
 from tests.salesforce.conftest import KEY, calls, connect, emulator, org_client, sf  # noqa: F401
-from tests.salesforce.test_webhook_support import wait_for
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

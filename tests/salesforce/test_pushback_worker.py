@@ -13,8 +13,8 @@ from plugins.sequences.models import Sending, Survey
 from plugins.sequences.responses import record_response
 from tests.salesforce.conftest import KEY, calls, connect, org_client
 from tests.sequences.factories import active_sequence
-from tests.sequences.test_end_to_end_worker import wait_for
 from tests.sequences.test_enrollment import req
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 

@@ -4,7 +4,6 @@ polling. Fixtures are imported by the test_webhook_* modules."""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -17,6 +16,7 @@ from plugins.salesforce.emulator import EmulatorConfig
 from plugins.salesforce.webhooks import secrets
 from tests.conftest import host_of
 from tests.salesforce.conftest import KEY, connect, org_client
+from tests.waiting import wait_for
 
 ORG_ID = EmulatorConfig().org_id
 OTHER_ORG_ID = "00D000000000001AAA"
@@ -57,15 +57,6 @@ def json_event(opportunity_id: str = "0065w000023STAmAAO", **overrides) -> bytes
             "contact_id": "0035w000035gg9GAAQ", **overrides}
     return json.dumps({k: v for k, v in body.items() if v is not None}).encode()
 
-
-def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 @dataclass

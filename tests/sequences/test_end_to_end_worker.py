@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from django.test import Client
@@ -16,18 +15,10 @@ from plugins.sequences.models import Response, Sending
 from tests.conftest import host_of
 from tests.sequences.factories import active_sequence
 from tests.sequences.test_enrollment import req
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 
-
-def wait_for(predicate, timeout=30.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 def test_enroll_email_answer_response_pushback(committed_org, celery_worker):
