@@ -160,3 +160,27 @@ def test_sync_progress_endpoint(sf, synced_org, org_a, django_capture_on_commit_
     progress = synced_org.get(f"/settings/integrations/{KEY}/sync/progress").json()
     assert progress == {"status": "succeeded", "processed": 25, "total": 25, "percent": 100,
                         "error": ""}
+
+
+def test_a_contact_deleted_in_salesforce_leaves_the_queue_and_its_sendings_stop(
+        sf, synced_org, org_a, django_capture_on_commit_callbacks):
+    from plugins.sequences.models import Sending
+    from tests.sequences.factories import active_sequence
+
+    sync_now(synced_org, django_capture_on_commit_callbacks)
+    victim = next(c for c in sf_contacts(sf) if c["Email"])
+    with org_a:
+        sequence = active_sequence(steps=(("survey", 24),))
+        contact = ExternalLink.objects.get(external_id=victim["Id"]).contact
+    synced_org.post(f"/settings/integrations/{KEY}/queue",
+                    {"sequence": str(sequence.pk), "contact": [str(contact.pk)]})
+    with org_a:
+        assert Sending.objects.get(contact=contact).status == "scheduled"
+    sf.state.clock.advance(3600)
+    sf.state.delete("Contact", victim["Id"])
+    sync_now(synced_org, django_capture_on_commit_callbacks)
+    with org_a:
+        sending = Sending.objects.get(contact=contact)
+        assert (sending.status, sending.failure_reason) == ("cancelled", "deleted in salesforce")
+        assert sending.events.last().kind == "stopped"
+        assert not ExternalLink.objects.filter(external_id=victim["Id"]).exists()
