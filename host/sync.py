@@ -192,19 +192,22 @@ def _apply_deletions(provider, gone, links, counts: PageCounts) -> None:
             provider=provider, external_id__in=[r.merged_into for r in gone if r.merged_into]
         )
     }
+    unlink = []
     for record in gone:
         link = links.pop(record.external_id, None)
         if link is None:
             continue
         counts.deleted += 1
         if record.merged_into and record.merged_into not in survivors:
-            # The merged-away record's contact follows the surviving record.
+            # The merged-away record's contact follows the surviving record (merges are rare).
             link.external_id = record.merged_into
             link.save(update_fields=["external_id", "updated_at"])
             survivors.add(record.merged_into)
         else:
             counts.unlinked.append(link.contact_id)
-            link.delete()
+            unlink.append(link.pk)
+    if unlink:
+        ExternalLink.objects.filter(pk__in=unlink).delete()
 
 
 def _copy_fields(contact: Contact, record: ExternalContact) -> None:

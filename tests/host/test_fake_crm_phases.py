@@ -430,3 +430,24 @@ def test_a_plugin_failure_keeps_the_event_pending_visibly_then_gives_up(
         assert (event.status, event.attempts) == ("failed", 2)
         assert event.reason.startswith("gave up after 2 attempts")
         assert not Sending.objects.exists()
+
+
+def test_mass_deletions_cost_a_constant_number_of_queries(org_a):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from host.contracts import ExternalContact
+    from host.sync import apply_contacts
+
+    with org_a:
+        for n in (5, 200):
+            ids = [f"del{n}-{i}" for i in range(n)]
+            apply_contacts(KEY, [ExternalContact(external_id=i, email=f"{i}@example.com")
+                                 for i in ids])
+            with CaptureQueriesContext(db) as queries:
+                counts = apply_contacts(KEY, [ExternalContact(external_id=i, deleted=True)
+                                              for i in ids])
+            assert counts.deleted == n
+            if n == 5:
+                few = len(queries.captured_queries)
+        assert len(queries.captured_queries) <= few + 200 // 100  # Django deletes 100 ids a batch
