@@ -8,7 +8,7 @@ from uuid import UUID
 from django.db import transaction
 
 from host.contracts import Capability, ScoreUpdate
-from host.integrations import enabled_integrations
+from host.integrations import enabled_integrations, hook_for
 from host.models import ExternalLink, IntegrationConnection
 
 PUSHING = (IntegrationConnection.Status.CONNECTED, IntegrationConnection.Status.NEEDS_ATTENTION)
@@ -55,7 +55,5 @@ def push(provider: str, updates: list[dict]):
         )
         for u in updates
     ]
-    from host.integrations import hook_for
-
     with transaction.atomic():
         return hook_for(provider, "pushback_scores")(connection=conn, scores=scores)

@@ -17,6 +17,7 @@ from host.signals import contacts_unlinked
 log = logging.getLogger(__name__)
 
 CONTACT_FIELDS = ("first_name", "last_name", "phone", "title", "company")
+MAX_LENGTHS = {name: Contact._meta.get_field(name).max_length for name in CONTACT_FIELDS}
 
 
 class SyncNotPossible(Exception):
@@ -73,8 +74,8 @@ def execute_run(run_id: int) -> SyncRun:
             persist_page(conn, run, page)
     except SyncPaused as exc:
         if exc.resume_after:
-            conn.settings["sync_paused_until"] = exc.resume_after.isoformat()
-            conn.save(update_fields=["settings", "updated_at"])
+            until = exc.resume_after.isoformat()
+            conn.update_settings(lambda values: values.update(sync_paused_until=until))
         return _finish(run, SyncRun.Status.PAUSED, exc.reason)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run
         log.exception("sync %s failed", run.pk)
@@ -212,6 +213,6 @@ def _apply_deletions(provider, gone, links, counts: PageCounts) -> None:
 
 def _copy_fields(contact: Contact, record: ExternalContact) -> None:
     for name in CONTACT_FIELDS:
-        value = (getattr(record, name) or "")[: Contact._meta.get_field(name).max_length]
+        value = (getattr(record, name) or "")[: MAX_LENGTHS[name]]
         setattr(contact, name, value)
     contact.updated_at = timezone.now()

@@ -33,12 +33,13 @@ def org_task(*args, **kwargs):
     return app.task(*args, **kwargs)
 
 
-def enqueue(task, *args, **kwargs) -> None:
-    """Send ``task`` once the current transaction commits, in the current org's schema."""
+def enqueue(task, *args, countdown: int | None = None, **kwargs) -> None:
+    """Send ``task`` once the current transaction commits, in the current org's schema
+    (``countdown`` seconds later if given; keep it short: long waits live in the database)."""
     headers = {"_schema_name": connection.schema_name}
 
     def send() -> None:  # a named function: Django logs a failing robust hook by __qualname__
-        task.apply_async(args=args, kwargs=kwargs, headers=headers)
+        task.apply_async(args=args, kwargs=kwargs, headers=headers, countdown=countdown)
 
     # robust: a broker outage must not undo or fail the committed work; sweepers re-enqueue.
     transaction.on_commit(send, robust=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -43,6 +43,17 @@ class IntegrationConnection(models.Model):
         if not self.credentials_encrypted:
             return {}
         return crypto.decrypt_json(self.credentials_encrypted)
+
+    def update_settings(self, change) -> None:
+        """Apply ``change(settings_dict)`` under a row lock, so concurrent saves of other keys
+        (another page section, a sync run) are not lost; ``self.settings`` is refreshed."""
+        with transaction.atomic():
+            locked = type(self).objects.select_for_update().get(pk=self.pk)
+            values = dict(locked.settings or {})
+            change(values)
+            locked.settings = values
+            locked.save(update_fields=["settings", "updated_at"])
+        self.settings = values
 
     def store_result(self, result) -> None:
         """Save a ``ConnectionResult`` (connect or refresh) and mark the connection connected."""

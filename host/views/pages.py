@@ -34,11 +34,8 @@ def _cards():
     cards = []
     for integration in integrations:
         conn = conns.get(integration.key) or IntegrationConnection(provider=integration.key)
-        url_name = integration.info.configure_url_name
-        configure = reverse(url_name) if url_name else reverse(
-            "integration-detail", args=[integration.key])
         cards.append({"integration": integration, "info": integration.info,
-                      "connection": conn, "configure_url": configure,
+                      "connection": conn, "configure_url": configure_url(integration),
                       "status_label": status_label(conn)})
     return cards
 
@@ -58,7 +55,7 @@ def integrations(request):
     return render(request, "host/integrations.html", {"cards": _cards()})
 
 
-def _integration_or_404(key: str):
+def integration_or_404(key: str):
     for integration in enabled_integrations():
         if integration.key == key:
             return integration
@@ -68,7 +65,7 @@ def _integration_or_404(key: str):
 @require_GET
 @org_admin_required
 def integration_detail(request, key):
-    integration = _integration_or_404(key)
+    integration = integration_or_404(key)
     conn = get_connection(key)
     return render(request, "host/integration_detail.html", {
         "integration": integration, "info": integration.info, "connection": conn,
@@ -84,7 +81,7 @@ def configure_url(integration) -> str:
 @require_POST
 @org_admin_required
 def connect_start(request, key):
-    integration = _integration_or_404(key)
+    integration = integration_or_404(key)
     if not integration.has(Capability.CONNECT):
         raise Http404("This integration has nothing to connect.")
     try:
@@ -97,7 +94,7 @@ def connect_start(request, key):
 @require_GET
 @org_admin_required
 def connect_complete(request, key):
-    integration = _integration_or_404(key)
+    integration = integration_or_404(key)
     try:
         conn = connect.complete(request, key)
     except connect.StateError as exc:
@@ -112,7 +109,7 @@ def connect_complete(request, key):
 @require_POST
 @org_admin_required
 def disconnect(request, key):
-    integration = _integration_or_404(key)
+    integration = integration_or_404(key)
     message = connect.disconnect(key)
     messages.success(request, f"{integration.info.name} is disconnected. {message}".strip())
     return redirect(configure_url(integration))
@@ -122,7 +119,7 @@ def disconnect(request, key):
 @org_admin_required
 def sync_progress(request, key):
     """The latest sync run of an integration, for the live progress bar."""
-    _integration_or_404(key)
+    integration_or_404(key)
     run = SyncRun.objects.filter(connection__provider=key).order_by("-started_at").first()
     if run is None:
         return JsonResponse({"status": "none", "processed": 0, "total": None})
@@ -135,7 +132,7 @@ def sync_progress(request, key):
 def sync_now(request, key):
     from host.tasks import run_sync_task
 
-    integration = _integration_or_404(key)
+    integration = integration_or_404(key)
     try:
         run = start_run(key, trigger="manual")
     except SyncNotPossible as exc:

@@ -21,7 +21,7 @@ from host.integrations import get_connection
 from host.models import ExternalLink
 from host.trigger import enroll, queue_enabled, sequences
 from host.views.auth import org_admin_required
-from host.views.pages import _integration_or_404
+from host.views.pages import integration_or_404
 
 PAGE_SIZE = 50
 MAX_PER_TRIGGER = 10_000
@@ -39,7 +39,7 @@ def queued_links(key: str, q: str):
 @org_admin_required
 @require_http_methods(["GET", "POST"])
 def manual_queue(request, key):
-    integration = _integration_or_404(key)
+    integration = integration_or_404(key)
     if not integration.has(Capability.TRIGGER):
         return redirect("integration-detail", key=key)
     conn = get_connection(key)

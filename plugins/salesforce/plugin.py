@@ -97,14 +97,12 @@ def _chosen_login_host(connection, request) -> tuple[str, str]:
         choice, my_domain = form.cleaned_data["login_host"], form.cleaned_data["my_domain"]
         if (connection.settings.get("login_host"), connection.settings.get("my_domain", "")) != (
                 choice, my_domain):
-            connection.settings = {**connection.settings, "login_host": choice,
-                                   "my_domain": my_domain}
-            connection.save(update_fields=["settings", "updated_at"])
+            connection.update_settings(
+                lambda values: values.update(login_host=choice, my_domain=my_domain))
         return choice, my_domain
     if "login_host" not in connection.settings:
-        connection.settings = {**connection.settings, "login_host": login_hosts.PRODUCTION,
-                               "my_domain": ""}
-        connection.save(update_fields=["settings", "updated_at"])
+        connection.update_settings(
+            lambda values: values.update(login_host=login_hosts.PRODUCTION, my_domain=""))
     return connection.settings["login_host"], connection.settings.get("my_domain", "")
 
 

@@ -17,7 +17,6 @@ import re
 from collections import Counter
 from contextlib import contextmanager
 from datetime import timedelta
-from functools import partial
 
 from django.core.cache import cache
 from django.db import connection as db
@@ -26,6 +25,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from host.contracts import NeedsReconnect, PushbackResult
+from host.tasking import enqueue
 from plugins.salesforce import errors
 from plugins.salesforce.client import COLLECTION_LIMIT, NotConnected, RecordUpdate, SalesforceClient
 from plugins.salesforce.field_check import failure_remedy, mapping
@@ -68,9 +68,7 @@ def schedule(delay: int = SCHEDULE_DELAY) -> None:
     from plugins.salesforce.tasks import push_queued_task
 
     if cache.add(SCHEDULED_KEY, 1, timeout=delay + 10):
-        send = partial(push_queued_task.apply_async, countdown=delay,
-                       headers={"_schema_name": db.schema_name})
-        transaction.on_commit(send, robust=True)
+        enqueue(push_queued_task, countdown=delay)
 
 
 @contextmanager

@@ -52,13 +52,14 @@ def record(sending: Sending, kind: str, **detail) -> None:
 
 def deliver(sending_ids) -> dict[str, int]:
     outcome: dict[str, int] = {}
+    from_name = SendingSettings.load().from_name  # once per batch, not per sending
     for pk in sending_ids:
-        result = run_due_step(pk)
+        result = run_due_step(pk, from_name)
         outcome[result] = outcome.get(result, 0) + 1
     return outcome
 
 
-def run_due_step(sending_id) -> str:
+def run_due_step(sending_id, from_name: str | None = None) -> str:
     """Run the sending's next step if it is due; return what happened."""
     now = timezone.now()
     with transaction.atomic():
@@ -80,7 +81,9 @@ def run_due_step(sending_id) -> str:
         survey = sending.sequence.survey
         org = connection.tenant
         try:
-            message = build_email(org, sending, step, survey, SendingSettings.load().from_name)
+            if from_name is None:
+                from_name = SendingSettings.load().from_name
+            message = build_email(org, sending, step, survey, from_name)
             message.send()
         except MAIL_ERRORS as exc:
             return _retry_later(sending, step, exc, now)

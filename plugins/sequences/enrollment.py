@@ -29,6 +29,7 @@ from plugins.sequences.models import Sending, SendingEvent, SendingSettings, Seq
 CHUNK = 1000
 UPDATABLE = ("first_name", "last_name", "phone", "title")
 UPDATABLE_IDS = ("location_id", "contact_organization_id")
+MAX_LENGTHS = {name: Contact._meta.get_field(name).max_length for name in UPDATABLE}
 
 
 def chunks(items, size=CHUNK):
@@ -192,7 +193,7 @@ def _apply_details(contact: Contact, item: TriggerContact) -> bool:
     for name in UPDATABLE:
         value = (getattr(item, name) or "").strip()
         if value and value != getattr(contact, name):
-            setattr(contact, name, value[: Contact._meta.get_field(name).max_length])
+            setattr(contact, name, value[: MAX_LENGTHS[name]])
             changed = True
     if item.preferred_language in ("en", "fr") and item.preferred_language != contact.preferred_language:
         contact.preferred_language = item.preferred_language

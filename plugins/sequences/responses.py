@@ -29,10 +29,13 @@ def record_response(sending: Sending, score: int, comment: str = "") -> tuple[Re
         locked.next_run_at = None
         locked.save()
         record(locked, "response", score=score, survey_kind=survey.kind)
-        transaction.on_commit(lambda: report_score(
-            response_id=response.pk, contact_id=locked.contact_id, kind=survey.kind,
-            score=score, answered_at=response.answered_at,
-        ))
+
+        def report() -> None:
+            report_score(response_id=response.pk, contact_id=locked.contact_id,
+                         kind=survey.kind, score=score, answered_at=response.answered_at)
+
+        # robust: the answer is saved; a failure to fan out must not turn into an error page.
+        transaction.on_commit(report, robust=True)
     return response, True
 
 

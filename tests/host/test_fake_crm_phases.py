@@ -451,3 +451,17 @@ def test_mass_deletions_cost_a_constant_number_of_queries(org_a):
             if n == 5:
                 few = len(queries.captured_queries)
         assert len(queries.captured_queries) <= few + 200 // 100  # Django deletes 100 ids a batch
+
+
+def test_settings_updates_from_stale_copies_do_not_overwrite_each_other(org_a):
+    from host.models import IntegrationConnection
+
+    with org_a:
+        get_connection(KEY)
+        page_a = IntegrationConnection.objects.get(provider=KEY)  # two sections, loaded at once
+        page_b = IntegrationConnection.objects.get(provider=KEY)
+        page_a.update_settings(lambda values: values.update(trigger_mode="both"))
+        page_b.update_settings(lambda values: values.update(field_mapping={"nps_field": "X__c"}))
+        saved = IntegrationConnection.objects.get(provider=KEY).settings
+        assert saved == {"trigger_mode": "both", "field_mapping": {"nps_field": "X__c"}}
+        assert page_b.settings == saved

@@ -104,7 +104,7 @@ def test_previous_secret_works_during_the_grace_period_only(live):
     assert live.post(_om("04l7F000008aeA1QAI"), token=live.secret).status_code == 200
     assert live.post(_om("04l7F000008aeA2QAI"), token=new).status_code == 200
     with live.org:
-        secrets.update_settings(conn, lambda v: v.update(
+        conn.update_settings(lambda v: v.update(
             previous_webhook_secret_valid_until="2000-01-01T00:00:00+00:00"))
     _refused(live.post(_om("04l7F000008aeA3QAI"), token=live.secret), 401)
     assert len(live.events()) == 2

@@ -93,7 +93,7 @@ class LiveOrg:
     def configure(self, mode: str = "both", sequence: bool = True) -> None:
         with self.org:
             conn = get_connection(KEY)
-            secrets.update_settings(conn, lambda v: v.update(
+            conn.update_settings(lambda v: v.update(
                 trigger_mode=mode, auto_sequence_id=self.sequence_id if sequence else ""))
 
     def sendings(self, reference: str | None = None) -> list:

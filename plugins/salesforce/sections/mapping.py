@@ -8,7 +8,6 @@ the problems and a *Save anyway* button.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -16,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from host.contracts import NeedsReconnect
 from host.integrations import get_connection, is_enabled
-from host.models import IntegrationConnection
 from host.views.auth import org_admin_required
 from plugins.salesforce import errors
 from plugins.salesforce.client import SalesforceClient
@@ -96,13 +94,14 @@ def _store(conn, chosen, checks) -> None:
             saved[check.setting] = check.name
             if check.setting == "date_field":
                 saved["date_type"] = "datetime" if check.sf_type == "datetime" else "date"
-    with transaction.atomic():
-        locked = IntegrationConnection.objects.select_for_update().get(pk=conn.pk)
-        previous = locked.settings.get("field_mapping") or {}
+
+    def change(values: dict) -> None:
+        previous = values.get("field_mapping") or {}
         if "date_type" not in saved and saved["date_field"] == previous.get("date_field"):
             saved["date_type"] = previous.get("date_type", "date")
-        locked.settings = {**locked.settings, "field_mapping": saved}
-        locked.save(update_fields=["settings", "updated_at"])
+        values["field_mapping"] = saved
+
+    conn.update_settings(change)
 
 
 urlpatterns = [

@@ -107,7 +107,7 @@ def save_trigger(request):
     if not form.is_valid():
         return _render(request, conn, status=400, trigger_form=form)
     mode, sequence = form.cleaned_data["trigger_mode"], form.cleaned_data["sequence"]
-    secrets.update_settings(conn, lambda v: v.update(trigger_mode=mode, auto_sequence_id=sequence))
+    conn.update_settings(lambda v: v.update(trigger_mode=mode, auto_sequence_id=sequence))
     messages.success(request, f"Trigger mode saved: {mode}.")
     return redirect("salesforce:settings")
 

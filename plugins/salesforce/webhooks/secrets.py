@@ -12,7 +12,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 HEADERS = ("HTTP_X_SALESFORCE_WEBHOOK_SECRET", "HTTP_X_WEBHOOK_SECRET")
@@ -82,7 +81,7 @@ def rotate(connection) -> str:
         values["webhook_secret_sha256"] = _digest(secret.encode())
         values["webhook_secret_created_at"] = timezone.now().isoformat()
 
-    update_settings(connection, change)
+    connection.update_settings(change)
     return secret
 
 
@@ -92,18 +91,8 @@ SECRET_KEYS = ("webhook_secret_sha256", "previous_webhook_secret_sha256",
 
 def remove_org_secret(connection) -> None:
     """Forget the org's secrets (the global fallback applies again, if set)."""
-    update_settings(connection, lambda values: [values.pop(k, None) for k in SECRET_KEYS])
+    def forget(values: dict) -> None:
+        for key in SECRET_KEYS:
+            values.pop(key, None)
 
-
-def update_settings(connection, change) -> None:
-    """Apply ``change(settings_dict)`` under a row lock, so concurrent saves of other keys
-    (other sections of the page) are not lost; ``connection`` is refreshed."""
-    from host.models import IntegrationConnection
-
-    with transaction.atomic():
-        locked = IntegrationConnection.objects.select_for_update().get(pk=connection.pk)
-        values = dict(locked.settings or {})
-        change(values)
-        locked.settings = values
-        locked.save(update_fields=["settings", "updated_at"])
-    connection.settings = values
+    connection.update_settings(forget)
