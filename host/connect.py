@@ -40,8 +40,12 @@ def _session_binding(request) -> str:
     return _hash("session:" + request.session.session_key)
 
 
-def begin(request, provider: str) -> str:
-    """Return the URL to send the admin to. Raises ``ConnectError`` with a message for them."""
+def begin(request, provider: str, return_to: str = "") -> str:
+    """Return the URL to send the admin to. Raises ``ConnectError`` with a message for them.
+
+    ``return_to`` is the org-host path the admin started from; ``return_path`` gives it back to
+    the callback so the admin lands where they clicked *Connect*.
+    """
     from tenants.models import OAuthState
 
     conn = get_connection(provider)
@@ -54,6 +58,7 @@ def begin(request, provider: str) -> str:
         session_hash=_session_binding(request),
         user_id=request.user.pk,
         private_state_encrypted=crypto.encrypt_json(auth.private_state),
+        return_to=return_to,
         expires_at=timezone.now() + STATE_TTL,
     )
     return auth.url
@@ -77,6 +82,24 @@ def relay_url(request, provider: str) -> str | None:
     netloc = domain if port in ("80", "443") else f"{domain}:{port}"
     path = f"/settings/integrations/{provider}/oauth/complete"
     return f"{request.scheme}://{netloc}{path}?{urlencode(request.GET)}"
+
+
+def return_path(request, provider: str) -> str:
+    """The path the admin started the connect from, for the callback's state; ``""`` if unknown.
+
+    Read before ``complete`` so that errors land the admin on the same page as success does. Only
+    a state of this org, provider and browser session counts.
+    """
+    from tenants.models import OAuthState
+
+    state = request.GET.get("state", "")
+    if not state or not request.session.session_key:
+        return ""
+    pending = OAuthState.objects.filter(
+        state_hash=_hash(state), provider=provider, organization=current_org(),
+        session_hash=_session_binding(request),
+    ).values_list("return_to", flat=True).first()
+    return pending or ""
 
 
 def complete(request, provider: str):

@@ -29,6 +29,9 @@ class IntegrationInfo:
     capabilities: frozenset[Capability]
     configure_url_name: str | None = None  # URL name of the plugin's settings page (org host)
     default_settings: dict[str, Any] = field(default_factory=dict)
+    # Platform settings (Django settings names) an admin cannot connect without, e.g. the OAuth
+    # client id and secret. The host names the missing ones on the card ("OAuth setup error").
+    required_settings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

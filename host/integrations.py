@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection as db_connection
 from django.db import transaction
@@ -25,6 +26,11 @@ class Integration:
 
     def has(self, capability: Capability) -> bool:
         return capability in self.info.capabilities
+
+    def missing_settings(self) -> list[str]:
+        """The platform settings this integration needs to connect that are not set."""
+        return [name for name in self.info.required_settings
+                if not getattr(settings, name, "")]
 
 
 @cache

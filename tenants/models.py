@@ -69,6 +69,9 @@ class OAuthState(models.Model):
     session_hash = models.CharField(max_length=64)
     user_id = models.BigIntegerField()
     private_state_encrypted = models.TextField()
+    # The org-host page the admin started from (the Integrations card or the configure page),
+    # where the callback lands them again. Always a path chosen by the host, never a full URL.
+    return_to = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

@@ -29,6 +29,19 @@ class OrgLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def org_member_required(view):
+    """Signed in, and a member (any role) of the request's organization."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if getattr(request, "org_role", None) is None:
+            raise PermissionDenied("Only members of this organization can open this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def org_admin_required(view):
     """Signed in, and an owner or admin of the request's organization."""
 

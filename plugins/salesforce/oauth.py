@@ -48,9 +48,11 @@ class Unreachable(ConnectError):
     """Salesforce could not be reached (network error, timeout, 5xx)."""
 
 
+REQUIRED_SETTINGS = ("SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET")
+
+
 def missing_settings() -> list[str]:
-    return [name for name in ("SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET")
-            if not getattr(settings, name, "")]
+    return [name for name in REQUIRED_SETTINGS if not getattr(settings, name, "")]
 
 
 def setup_error() -> str:

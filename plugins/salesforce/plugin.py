@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.functional import lazy
-
 from host.contracts import (
     AuthorizationRequest,
     Capability,
@@ -22,21 +20,16 @@ DESCRIPTION = ("Sync contacts, trigger sequences from Closed Won opportunities, 
                "and push scores back.")
 
 
-def _description() -> str:
-    # Rendered on the Integrations card each time, so a missing client id/secret shows there.
-    error = oauth.setup_error()
-    return f"{error} {DESCRIPTION}" if error else DESCRIPTION
-
-
 @hookimpl
 def platform_integrations():
     return [
         IntegrationInfo(
             key=KEY,
             name="Salesforce",
-            description=lazy(_description, str)(),
+            description=DESCRIPTION,
             capabilities=frozenset(Capability),
             configure_url_name="salesforce:settings",
+            required_settings=oauth.REQUIRED_SETTINGS,
         )
     ]
 

@@ -79,16 +79,19 @@ def test_the_salesforce_user_guide_end_to_end(stack, http_server, committed_org,
         log_in(page, base, email)
         shot(page, "logged-in")
 
-        # 02 Connect Salesforce: Settings > Integrations → Connect → OAuth → Connected.
-        page.get_by_role("link", name="Settings > Integrations").click()
+        # 02 Connect Salesforce: Settings > Integrations → Connect Salesforce → OAuth →
+        # Connected on the card; then Configure on the Salesforce card.
+        integrations = page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name="Settings > Integrations")
+        integrations.click()
         card = page.get_by_role("article").filter(has_text="Salesforce")
         expect(card).to_contain_text("Not connected")
         shot(page, "integrations")
-        card.get_by_role("link", name="Configure").click()
-        page.get_by_role("button", name="Connect Salesforce").click()
+        card.get_by_role("button", name="Connect Salesforce").click()
         page.get_by_role("button", name="Allow").click()
-        expect(page.locator(".status").first).to_have_text("Connected")
+        expect(card.locator(".status")).to_have_text("Connected")
         shot(page, "connected")
+        card.get_by_role("link", name="Configure").click()
 
         # 03 Trigger mode both, with a sequence; 06 default mapping, Test Fields, save.
         page.get_by_label("both: Enable auto triggers and manual queue").check()
@@ -105,12 +108,14 @@ def test_the_salesforce_user_guide_end_to_end(stack, http_server, committed_org,
         shot(page, "test-fields")
         page.get_by_role("button", name="Save mapping").click()
 
-        # 08 Sync Now, with its progress bar, to completion.
-        page.get_by_role("button", name="Sync Now").click()
-        expect(page.get_by_role("cell", name="Succeeded")).to_be_visible(timeout=60_000)
+        # 08 From the Salesforce card in Integrations: Sync Now, to completion.
+        integrations.click()
+        card.get_by_role("button", name="Sync Now").click()
+        expect(card.locator(".last-sync")).to_contain_text("Succeeded", timeout=60_000)
         shot(page, "synced")
 
         # 04 Manual queue: select two contacts, a sequence, Trigger.
+        card.get_by_role("link", name="Configure").click()
         page.get_by_role("link", name="Open the manual queue").click()
         boxes = page.locator(".row-select")
         picked = [boxes.nth(i).get_attribute("aria-label").removeprefix("Select ")
@@ -169,12 +174,16 @@ def test_the_salesforce_user_guide_end_to_end(stack, http_server, committed_org,
     assert response.status_code == 200, response.text
     assert response.json()["data"]["results"][0]["status"] == "queued"
 
-    # 08 Disconnect stops trigger behaviour: a new Closed Won is ignored as "disconnected".
+    # 08 Disconnect (from the Salesforce card) stops trigger behaviour: a new Closed Won is
+    # ignored as "disconnected".
     with chromium_page() as page:
         log_in(page, base, email)
-        page.goto(base + "/settings/integrations/salesforce")
+        page.goto(base + "/settings/integrations")
+        card = page.get_by_role("article").filter(has_text="Salesforce")
+        card.get_by_role("link", name="Disconnect").click()
         page.get_by_role("button", name="Disconnect").click()
-        expect(page.locator(".status").first).to_have_text("Disconnected")
+        expect(card.locator(".status")).to_have_text("Not connected")
+        page.goto(base + "/settings/integrations/salesforce")
         deal = next(o for o in emulator.state.records("Opportunity", include_deleted=False)
                     if not o["IsClosed"])
         emulator.state.update("Opportunity", deal["Id"], {"StageName": "Closed Won"})

@@ -82,7 +82,7 @@ def test_hook_connect_begin__state_is_unguessable_hashed_and_bound(client_a, org
 def test_hook_connect_complete__full_dance_through_the_one_callback(client_a, org_a):
     state = _begin(client_a)
     page = _callback(state, org_a, client_a, code="good-code").content.decode()
-    assert "Connected as fake-user@fake-crm.example" in page
+    assert "FakeCRM is connected as fake-user@fake-crm.example" in page
     with org_a:
         conn = IntegrationConnection.objects.get(provider=KEY)
         assert conn.status == "connected"

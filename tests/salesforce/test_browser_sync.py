@@ -26,10 +26,10 @@ def test_sync_now_shows_live_progress(http_server, committed_org, sf, celery_wor
         page.goto(http_server.url(host, "/settings/integrations/salesforce"))
         page.get_by_role("button", name="Sync Now").click()
         playwright_api.expect(page.get_by_text("Sync started")).to_be_visible()
-        bar = page.locator("#sync-progress-bar")
+        bar = page.locator("#sync-progress-salesforce")
         playwright_api.expect(bar).to_be_visible()
         page.wait_for_function(
-            "() => { const b = document.querySelector('#sync-progress-bar');"
+            "() => { const b = document.querySelector('#sync-progress-salesforce');"
             " return b && b.value > 0 && b.value < b.max; }")
         screenshot(page, "salesforce-sync-progress")
         playwright_api.expect(page.get_by_role("cell", name="Succeeded")).to_be_visible(
