@@ -33,4 +33,7 @@ urlpatterns += [
     path("settings/integrations/<slug:key>/queue", queue.manual_queue, name="integration-queue"),
 ]
 
+handler400 = "host.views.errors.bad_request"
+handler403 = "host.views.errors.permission_denied"
 handler404 = "host.views.errors.not_found"
+handler500 = "host.views.errors.server_error"

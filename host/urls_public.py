@@ -17,4 +17,7 @@ urlpatterns = [
 for patterns in hooks().platform_urls(scope="public"):
     urlpatterns += patterns
 
+handler400 = "host.views.errors.bad_request"
+handler403 = "host.views.errors.permission_denied"
 handler404 = "host.views.errors.not_found"
+handler500 = "host.views.errors.server_error"
