@@ -156,11 +156,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Where collectstatic writes (at image build time); served by whitenoise from the app itself,
 # with compressed, content-hashed names when DEBUG is off.
-STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
-if DEBUG:  # runserver and tests serve from the apps' folders; STATIC_ROOT need not exist yet
-    import warnings
-
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+# In DEBUG (runserver, tests) files are served from the apps' folders and there is none.
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or (None if DEBUG
+                                                     else str(BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
