@@ -39,8 +39,10 @@ def check_broker() -> str:
 def run_checks(deep: bool = False) -> dict[str, str]:
     checks = {"database": check_database(), "broker": check_broker()}
     if deep:
-        checks["worker"] = liveness.check_worker()
-        checks["beat"] = liveness.check_beat()
+        # A worker is pinged through the broker: without it, there is no one to ask.
+        broker_up = checks["broker"] == "ok"
+        checks["worker"] = liveness.check_worker() if broker_up else "down: no broker"
+        checks["beat"] = liveness.check_beat() if broker_up else "down: no broker"
     return checks
 
 
