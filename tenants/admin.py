@@ -145,7 +145,7 @@ class OrganizationAdmin(TenantAdminMixin, admin.ModelAdmin):
         rows = org_status.connections(obj)
         if not rows:
             return "No integration connected yet."
-        header = mark_safe(  # noqa: S308  # nosec B308 - a constant
+        header = mark_safe(  # noqa: S308  # nosec B308
             "<tr><th>Integration</th><th>Status</th><th>Last sync</th><th>Pending events</th>"
             "<th>Pushback backlog</th><th>Last error</th></tr>")
         body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"

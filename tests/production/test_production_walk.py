@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from urllib.parse import urlsplit
 
@@ -21,7 +22,7 @@ import redis
 import requests
 from django.conf import settings
 
-from tests.browser import ARGS, CHROMIUM, log_in, screenshot
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, log_in, screenshot
 from tests.production import stack as prod
 from tests.waiting import wait_for
 
@@ -188,8 +189,18 @@ def production(tmp_path_factory):
             os.environ["REQUESTS_CA_BUNDLE"] = previous_bundle
         _drop_database()
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+        _keep_logs(workdir)
         timings["total_s"] = time.monotonic() - started
         print("production walk timings:", {k: round(v, 1) for k, v in timings.items()})
+
+
+def _keep_logs(workdir) -> None:
+    """Every process's log (and nginx's) in test-artifacts/, for a failure seen only in CI."""
+    target = ARTIFACTS / "production-logs"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for log in workdir.glob("*.log"):
+        shutil.copy(log, target / log.name)
 
 
 def _https(stack, host: str, path: str, **kwargs) -> requests.Response:
