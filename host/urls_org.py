@@ -4,13 +4,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from host.plugin_manager import hooks
-from host.views import health, pages, queue
+from host.views import pages, queue
 from host.views.auth import OrgLoginView
 
 urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", pages.home, name="home"),
-    path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", OrgLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/integrations", pages.integrations, name="integrations"),

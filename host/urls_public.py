@@ -5,12 +5,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from host.plugin_manager import hooks
-from host.views import health, public
+from host.views import public
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
-    path("healthz", health.healthz, name="healthz"),
     path("oauth/<slug:key>/callback", public.oauth_callback, name="oauth-callback"),
     path("api/v1/", include("api.urls")),
 ]

@@ -53,7 +53,16 @@ def run(argv, **kwargs) -> subprocess.CompletedProcess:
 
 
 def build_wheel(out: Path) -> Path:
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)])
+    """``pip wheel`` of the checkout's files (tracked, or new and not ignored), copied first: an
+    in-tree build reuses ``build/lib``, where a file deleted from the source would live on."""
+    source = out / "source"
+    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                 cwd=ROOT).stdout.split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)])
     return next(out.glob("*.whl"))
 
 
