@@ -82,7 +82,10 @@ def _tls(workdir):
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
-    nginx = prod.find_nginx()  # a missing nginx fails the walk with what to install; never skips
+    try:
+        nginx = prod.find_nginx()
+    except RuntimeError as exc:  # a missing nginx fails the walk, saying what to install
+        pytest.fail(str(exc))
     timings: dict[str, float] = {}
     started = time.monotonic()
     workdir = tmp_path_factory.mktemp("production")
@@ -93,7 +96,7 @@ def production(tmp_path_factory):
     timings.update(venv_timings)
 
     tls = _tls(workdir)
-    https_port, app_port = prod.free_port(), prod.free_port()
+    https_port, http_port, app_port = prod.free_port(), prod.free_port(), prod.free_port()
     base_public = f"https://localhost:{https_port}"
     redirect_uri = f"{base_public}/oauth/salesforce/callback"
     emulator = start_emulator(port=0, redirect_uris=[redirect_uri], seed="demo", contacts=40,
@@ -154,7 +157,7 @@ def production(tmp_path_factory):
         server_conf = workdir / "platform.conf"
         server_conf.write_text(prod.render_nginx(
             prod.NGINX_TEMPLATE.read_text(), APP_UPSTREAM=f"127.0.0.1:{app_port}",
-            HTTPS_PORT=str(https_port), TLS_CERT=str(tls["cert.pem"]),
+            HTTPS_PORT=str(https_port), HTTP_PORT=str(http_port), TLS_CERT=str(tls["cert.pem"]),
             TLS_KEY=str(tls["key.pem"])))
         main_conf = workdir / "nginx.conf"
         main_conf.write_text(prod.nginx_main_config(workdir, server_conf))
@@ -175,7 +178,7 @@ def production(tmp_path_factory):
         timings["processes_ready_s"] = time.monotonic() - step
         stack.health = health.json()
         stack.tls, stack.emulator, stack.timings = tls, emulator, timings
-        stack.webhook_secret = webhook_secret
+        stack.webhook_secret, stack.http_port = webhook_secret, http_port
         yield stack
     except Exception:
         print(stack.logs())
@@ -226,11 +229,13 @@ def test_health_answers_probes_on_any_host_over_plain_http(production):
                                 headers={"Host": host}, timeout=5, allow_redirects=False)
         assert response.status_code == 200, (host, response.status_code)
         assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
-    # Anything else over plain HTTP is sent to HTTPS.
-    plain = requests.get(f"http://127.0.0.1:{production.app_port}/accounts/login/",
-                         headers={"Host": f"{SLUG}.localhost"}, timeout=5, allow_redirects=False)
-    assert plain.status_code == 301
-    assert plain.headers["Location"].startswith(f"https://{SLUG}.localhost")
+    # Anything else over plain HTTP is sent to HTTPS, by the app and by the proxy.
+    for port in (production.app_port, production.http_port):
+        plain = requests.get(f"http://127.0.0.1:{port}/accounts/login/?next=/x",
+                             headers={"Host": f"{SLUG}.localhost"}, timeout=5,
+                             allow_redirects=False)
+        assert plain.status_code == 301
+        assert plain.headers["Location"] == f"https://{SLUG}.localhost/accounts/login/?next=/x"
     for flag in ("--web", "--worker", "--beat"):
         production.admin("check_liveness", flag)
 
