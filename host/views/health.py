@@ -11,7 +11,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from host import liveness
 
@@ -46,7 +46,7 @@ def run_checks(deep: bool = False) -> dict[str, str]:
     return checks
 
 
-@require_GET
+@require_safe
 def healthz(request):
     checks = run_checks(deep=request.GET.get("deep") in ("1", "true"))
     healthy = all(v == "ok" for v in checks.values())

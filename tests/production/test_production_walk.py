@@ -31,8 +31,7 @@ try:  # the emulator is a development tool; it moves out of the production packa
 except ImportError:
     from plugins.salesforce.emulator import start_emulator
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-expect = playwright_api.expect
+from playwright.sync_api import expect, sync_playwright
 
 SLUG, OWNER, PASSWORD = "walk", "owner@walk.example", "walk-password-4821"
 SEQUENCE = "Post-purchase NPS"
@@ -241,8 +240,6 @@ def test_health_answers_probes_on_any_host_over_plain_http(production):
 
 
 def test_the_production_stack_walked_over_https(production):
-    from playwright.sync_api import sync_playwright
-
     emulator, port = production.emulator, production.https_port
     base = f"https://{SLUG}.localhost:{port}"
     with sync_playwright() as p:
@@ -307,6 +304,11 @@ def test_the_production_stack_walked_over_https(production):
     assert survey and all(link.startswith(f"{base}/s/") for link in survey), survey
     assert not [link for link in links if link.startswith("http://")], links
     assert _https(production, f"{SLUG}.localhost", urlsplit(survey[0]).path).status_code == 200
+
+
+def test_check_deploy_passes_for_the_installed_package(production):
+    result = production.admin("check", "--deploy", "--fail-level", "WARNING")
+    assert "no issues" in result.stdout
 
 
 def test_sigterm_stops_every_process_within_30_seconds(production):
