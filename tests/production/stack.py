@@ -176,9 +176,14 @@ class Stack:
         for process in self.processes:
             try:
                 process.popen.wait(timeout=max(0.1, timeout - (time.monotonic() - started)))
-                took[process.name] = time.monotonic() - started
             except subprocess.TimeoutExpired:
                 took[process.name] = float("inf")
+                continue
+            # Its children too (gunicorn's workers, the worker's pool): the group must be empty.
+            while _group_alive(process.popen.pid) and time.monotonic() - started < timeout:
+                time.sleep(0.05)
+            took[process.name] = (float("inf") if _group_alive(process.popen.pid)
+                                  else time.monotonic() - started)
         return took
 
     def kill_leftovers(self) -> None:
@@ -189,6 +194,16 @@ class Stack:
             except (ProcessLookupError, PermissionError):
                 pass
             process.popen.wait()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def secret_key() -> str:
