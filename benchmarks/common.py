@@ -27,11 +27,18 @@ def setup(database: str = "platform_bench") -> None:
     os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL") or (
         os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/4")
     os.environ["DEBUG"] = "false"
+    # Plain HTTP on loopback, no TLS proxy in front and no collectstatic: production's HTTPS
+    # redirect and hashed static names are off for the figures (gunicorn children inherit this).
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("SECRET_KEY", "benchmark")
     os.environ["DJANGO_SETTINGS_MODULE"] = "host.settings"
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     from django.core.management import call_command
 
     call_command("setup_platform", verbosity=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from celery.signals import beat_init
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "host.settings")
@@ -20,8 +21,20 @@ def _register_periodic_tasks(sender, **kwargs) -> None:
 
     schedule: dict = {
         "host.sweep_pending_events": {"task": "host.sweep_pending_events", "schedule": 60.0},
+        "host.beat_heartbeat": {"task": "host.beat_heartbeat", "schedule": 60.0},
     }
     for contributed in hooks().platform_periodic_tasks():
         schedule.update(contributed or {})
     for name, entry in schedule.items():
         sender.add_periodic_task(entry["schedule"], sender.signature(entry["task"]), name=name)
+
+
+@beat_init.connect
+def _first_heartbeat(sender, **kwargs) -> None:
+    """Beat is alive from its start, not only after the first periodic heartbeat a minute on."""
+    from host.liveness import write_beat_heartbeat
+
+    try:
+        write_beat_heartbeat()
+    except Exception:  # noqa: BLE001, S110 - Redis may still be starting; the task retries it
+        pass

@@ -22,6 +22,7 @@ from django.utils import timezone
 from host import crypto
 from host.contracts import ConnectError
 from host.integrations import current_org, get_connection, hook_for
+from host.links import org_base_url
 
 STATE_TTL = timedelta(minutes=10)
 
@@ -77,11 +78,10 @@ def relay_url(request, provider: str) -> str | None:
     )
     if pending is None:
         return None
-    domain = pending.organization.get_primary_domain().domain
-    port = request.get_port()
-    netloc = domain if port in ("80", "443") else f"{domain}:{port}"
+    # The public scheme and port, not this request's: behind a proxy the app hears plain HTTP on
+    # an internal port the browser cannot reach.
     path = f"/settings/integrations/{provider}/oauth/complete"
-    return f"{request.scheme}://{netloc}{path}?{urlencode(request.GET)}"
+    return f"{org_base_url(pending.organization)}{path}?{urlencode(request.GET)}"
 
 
 def return_path(request, provider: str) -> str:

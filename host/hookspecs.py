@@ -226,3 +226,12 @@ def pushback_scores(
     Returns: one ``PushbackResult`` per score (``written``, ``queued`` for later batching,
     ``failed`` with an error, or ``skipped``).
     """
+
+
+@hookspec(firstresult=True)
+def pushback_backlog(connection: IntegrationConnection) -> int:
+    """Count the scores recorded but not yet written to the CRM (waiting or to be retried).
+
+    Called by: the Django admin's organization page (platform staff), inside the org's schema,
+    once per connection shown. Returns: the number of scores waiting, ``0`` when none.
+    """

@@ -1,4 +1,9 @@
-"""Absolute links to an organization's host, for emails and redirects made outside a request."""
+"""Absolute links to an organization's host: the one place an org URL is built.
+
+Always from the configured public scheme and port (``ORG_URL_SCHEME``, ``ORG_URL_PORT``), never
+from the request at hand: behind a TLS-terminating proxy the app hears plain HTTP on an
+internal port, and emails are built with no request at all.
+"""
 
 from django.conf import settings
 

@@ -1,12 +1,27 @@
-"""Request middleware: tenant routing with a proper 404, and membership checks."""
+"""Request middleware: health checks, tenant routing with a proper 404, and membership checks."""
 
 from __future__ import annotations
 
 from django.contrib.auth import logout
 from django.db import connection
 from django.http import Http404
-from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
+
+
+class HealthCheckMiddleware:
+    """``/healthz`` on any host, before tenant routing: container probes ask ``localhost``, which
+    is no organization's host (the tenant middleware would answer 404)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz":
+            from host.views.health import healthz
+
+            connection.set_schema_to_public()
+            return healthz(request)
+        return self.get_response(request)
 
 
 class TenantMiddleware(TenantMainMiddleware):
@@ -19,8 +34,10 @@ class TenantMiddleware(TenantMainMiddleware):
         try:
             return super().__call__(request)
         except Http404:
+            from host.views.errors import not_found
+
             connection.set_schema_to_public()
-            return render(request, "404.html", status=404)
+            return not_found(request)
 
 
 class OrgMembershipMiddleware:

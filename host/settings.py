@@ -60,9 +60,14 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 # Set the search path once per request/task instead of before every query.
 TENANT_LIMIT_SET_CALLS = True
 
+# Health first: probes reach it on any host (``localhost`` in a container) over plain HTTP.
+# Security (HTTPS redirect, HSTS) and static files come before tenant routing, so neither needs
+# a database lookup of the host.
 MIDDLEWARE = [
-    "host.middleware.TenantMiddleware",
+    "host.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "host.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,8 +123,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
+
+# --- HTTPS and the reverse proxy ---------------------------------------------------------------
+# Behind a TLS-terminating proxy the app sees plain HTTP; BEHIND_PROXY=true trusts the proxy's
+# X-Forwarded-Proto so request.is_secure() is right, and with it the CSRF Origin check (which
+# compares the browser's Origin with this request's scheme and Host: every org host works with
+# no CSRF_TRUSTED_ORIGINS). Only set it when the proxy overwrites that header on every request.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Off by default: the documented proxy passes the browser's Host header through unchanged.
+    USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
+    USE_X_FORWARDED_PORT = env.bool("USE_X_FORWARDED_PORT", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # internal probes speak plain HTTP
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+# Every org is a subdomain of PLATFORM_DOMAIN and served over HTTPS too.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading is a commitment the operator makes by submitting the domain, so it is opt-in and
+# Django's reminder about it is silenced while it is off.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "host.views.errors.csrf_failure"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -127,7 +154,18 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (at image build time); served by whitenoise from the app itself,
+# with compressed, content-hashed names when DEBUG is off.
+# In DEBUG (runserver, tests) files are served from the apps' folders and there is none.
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or (None if DEBUG
+                                                     else str(BASE_DIR / "staticfiles"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    },
+}
 
 # --- Celery ------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL

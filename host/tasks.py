@@ -38,3 +38,11 @@ def requeue_stuck_events_task() -> int:
 def sweep_pending_events() -> int:
     """Periodic (public): fan out the stuck-event sweep to every organization."""
     return for_each_org(requeue_stuck_events_task)
+
+
+@app.task(name="host.beat_heartbeat")
+def beat_heartbeat() -> None:
+    """Periodic (public): proves beat schedules and a worker runs (``host.liveness``)."""
+    from host.liveness import write_beat_heartbeat
+
+    write_beat_heartbeat()

@@ -4,13 +4,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from host.plugin_manager import hooks
-from host.views import health, pages, queue
+from host.views import pages, queue
 from host.views.auth import OrgLoginView
 
 urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", pages.home, name="home"),
-    path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", OrgLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/integrations", pages.integrations, name="integrations"),
@@ -33,4 +32,7 @@ urlpatterns += [
     path("settings/integrations/<slug:key>/queue", queue.manual_queue, name="integration-queue"),
 ]
 
+handler400 = "host.views.errors.bad_request"
+handler403 = "host.views.errors.permission_denied"
 handler404 = "host.views.errors.not_found"
+handler500 = "host.views.errors.server_error"

@@ -5,16 +5,18 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from host.plugin_manager import hooks
-from host.views import health, public
+from host.views import public
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
-    path("healthz", health.healthz, name="healthz"),
     path("oauth/<slug:key>/callback", public.oauth_callback, name="oauth-callback"),
     path("api/v1/", include("api.urls")),
 ]
 for patterns in hooks().platform_urls(scope="public"):
     urlpatterns += patterns
 
+handler400 = "host.views.errors.bad_request"
+handler403 = "host.views.errors.permission_denied"
 handler404 = "host.views.errors.not_found"
+handler500 = "host.views.errors.server_error"

@@ -46,18 +46,11 @@ def validate_new_org(slug: str, domain: str) -> None:
         raise OrgCreationError(f"The domain {domain!r} is already in use.")
 
 
-def create_organization(
-    slug: str,
-    name: str,
-    domain: str | None = None,
-    owner_email: str | None = None,
-    owner_password: str | None = None,
-) -> Organization:
-    """Create an org, its schema (cloned from the template), its domain and optional owner.
-
-    Everything happens in one transaction, so a failure leaves no row and no schema behind
-    (PostgreSQL DDL is transactional).
-    """
+def check_new_org(slug: str, name: str, domain: str | None = None,
+                  owner_email: str | None = None, owner_password: str | None = None,
+                  ) -> tuple[str, str, str]:
+    """Every check ``create_organization`` makes before writing, for forms that report errors
+    before saving (the Django admin). Returns the normalized slug, name and domain."""
     slug = (slug or "").strip().lower()
     domain = (domain or default_domain(slug)).strip().lower()
     name = (name or "").strip()
@@ -71,7 +64,22 @@ def create_organization(
             validate_password(owner_password)
         except ValidationError as exc:
             raise OrgCreationError("Owner password: " + " ".join(exc.messages)) from exc
+    return slug, name, domain
 
+
+def create_organization(
+    slug: str,
+    name: str,
+    domain: str | None = None,
+    owner_email: str | None = None,
+    owner_password: str | None = None,
+) -> Organization:
+    """Create an org, its schema (cloned from the template), its domain and optional owner.
+
+    Everything happens in one transaction, so a failure leaves no row and no schema behind
+    (PostgreSQL DDL is transactional).
+    """
+    slug, name, domain = check_new_org(slug, name, domain, owner_email, owner_password)
     with transaction.atomic():
         org = Organization(schema_name=schema_name_for(slug), slug=slug, name=name)
         org.save(verbosity=0)

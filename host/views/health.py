@@ -1,4 +1,9 @@
-"""``GET /healthz``: database and broker state as JSON; 503 when either is down."""
+"""``GET /healthz``: database and broker state as JSON; 503 when either is down.
+
+``?deep=1`` adds worker and beat liveness (``host.liveness``). Served by
+``host.middleware.HealthCheckMiddleware`` before tenant routing, so it answers on any host, and
+says nothing but the state of each part.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
+
+from host import liveness
 
 
 def check_database() -> str:
@@ -29,9 +36,19 @@ def check_broker() -> str:
         return f"down: {type(exc).__name__}"
 
 
-@require_GET
-def healthz(request):
+def run_checks(deep: bool = False) -> dict[str, str]:
     checks = {"database": check_database(), "broker": check_broker()}
+    if deep:
+        # A worker is pinged through the broker: without it, there is no one to ask.
+        broker_up = checks["broker"] == "ok"
+        checks["worker"] = liveness.check_worker() if broker_up else "down: no broker"
+        checks["beat"] = liveness.check_beat() if broker_up else "down: no broker"
+    return checks
+
+
+@require_safe
+def healthz(request):
+    checks = run_checks(deep=request.GET.get("deep") in ("1", "true"))
     healthy = all(v == "ok" for v in checks.values())
     body = {"status": "ok" if healthy else "unavailable", **checks}
     if not healthy:

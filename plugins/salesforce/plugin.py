@@ -55,6 +55,13 @@ def platform_periodic_tasks():
 
 
 @hookimpl
+def pushback_backlog(connection):
+    from .models import PushbackItem
+
+    return PushbackItem.objects.filter(status=PushbackItem.Status.QUEUED).count()
+
+
+@hookimpl
 def sync_contacts(connection, checkpoint):
     from .sync import sync_contacts as pages
 

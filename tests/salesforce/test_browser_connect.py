@@ -43,6 +43,8 @@ def browser_emulator(http_server, settings):
     settings.SALESFORCE_CLIENT_ID = CLIENT_ID
     settings.SALESFORCE_CLIENT_SECRET = SECRET
     settings.SALESFORCE_REDIRECT_URI = redirect
+    # The relay sends the browser to the org's public address: this server's.
+    settings.ORG_URL_SCHEME, settings.ORG_URL_PORT = "http", str(http_server.port)
     yield handle
     handle.stop()
 

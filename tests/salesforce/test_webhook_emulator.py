@@ -75,6 +75,8 @@ def test_the_emulator_retries_until_it_gets_the_ack(live):
 def test_demo_buttons_connect_the_emulator_and_close_a_deal(live, settings):
     """The demo: the dev-only buttons send the webhook URL to the emulator and close a deal."""
     settings.DEBUG = True
+    # The org's public URL (host.links), as `make run` configures it for its own port.
+    settings.ORG_URL_SCHEME, settings.ORG_URL_PORT = "http", str(live.server.port)
     admin = Client(HTTP_HOST=f"{live.host}:{live.server.port}")  # as the browser addresses it
     admin.force_login(owner_of(live.org))
     response = admin.post("/settings/integrations/salesforce/emulator/outbound", follow=True)

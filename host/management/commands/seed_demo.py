@@ -1,8 +1,8 @@
 """Create the demo organization (idempotent) and print how to sign in."""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from host.links import org_base_url
 from tenants.models import Organization
 from tenants.services import create_organization
 
@@ -26,8 +26,7 @@ class Command(BaseCommand):
             for seeded in hooks().platform_seed_demo(org=org):
                 if seeded:
                     self.stdout.write(seeded)
-        port = settings.DEV_PORT
         self.stdout.write(
-            f"Demo organization: http://{org.get_primary_domain().domain}:{port}/\n"
+            f"Demo organization: {org_base_url(org)}/\n"
             f"  log in as {DEMO_EMAIL} / {DEMO_PASSWORD}"
         )

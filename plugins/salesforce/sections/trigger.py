@@ -142,14 +142,14 @@ def emulator_outbound(request):
         raise Http404("Only with a local Salesforce emulator in development.")
     conn = _connection()
     secret = secrets.rotate(conn)
-    url = request.build_absolute_uri(webhook_path()) + "?token=" + quote(secret)
+    url = org_base_url(request.tenant) + webhook_path() + "?token=" + quote(secret)
     try:
         dev_emulator.configure_outbound(url)
     except dev_emulator.EmulatorUnavailable as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "The local emulator now sends its Outbound Messages to "
-                                  f"{request.build_absolute_uri(webhook_path())} with a new "
+                                  f"{org_base_url(request.tenant) + webhook_path()} with a new "
                                   "secret.")
     return redirect("salesforce:settings")
 
