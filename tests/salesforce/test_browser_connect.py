@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.salesforce.emulator import start_emulator
+from devtools.salesforce_emulator import start_emulator
 from tests.browser import CHROMIUM, chromium_page, log_in, screenshot
 from tests.conftest import host_of, owner_of
 from tests.salesforce.conftest import CLIENT_ID, SECRET, code_exchanges

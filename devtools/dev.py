@@ -1,7 +1,7 @@
 """``make run`` and ``make test``: the embedded stack, the demo, and a small process supervisor.
 
-    python -m host.dev run     # services, migrations, demo org, then web + worker + beat + emulator
-    python -m host.dev test    # services, then the whole test suite (extra args go to pytest)
+    python -m devtools.dev run    # services, migrations, demo org, web + worker + beat + emulator
+    python -m devtools.dev test   # services, then the whole test suite (extra args go to pytest)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from host import devstack
+from devtools import devstack
 
 ROOT = devstack.ROOT
 PY = sys.executable
@@ -61,7 +61,7 @@ def run() -> int:
         }
         if _has_emulator():
             commands["emulator"] = [
-                PY, "-m", "plugins.salesforce.emulator", "--host", "127.0.0.1",
+                PY, "-m", "devtools.salesforce_emulator", "--host", "127.0.0.1",
                 "--port", env["EMULATOR_PORT"], "--seed", "demo",
                 "--redirect-uri", env["SALESFORCE_REDIRECT_URI"],
                 "--client-id", env["SALESFORCE_CLIENT_ID"],
@@ -73,7 +73,7 @@ def run() -> int:
 
 
 def _has_emulator() -> bool:
-    return (ROOT / "plugins/salesforce/emulator/__main__.py").exists()
+    return (ROOT / "devtools/salesforce_emulator/__main__.py").exists()
 
 
 def _emulator_defaults(port: str) -> dict[str, str]:
