@@ -3,11 +3,11 @@
     python deploy/local_cert.py --out DIR [--domain PLATFORM_DOMAIN] [--host extra.example]
 
 Writes ``DIR/cert.pem`` and ``DIR/key.pem`` (mode 600) for ``PLATFORM_DOMAIN`` and
-``*.PLATFORM_DOMAIN`` (every org host), plus ``localhost`` and ``*.localhost``. Keeps an existing
-certificate that still covers those names for more than 30 days, so a browser exception you
-accepted stays valid across restarts. docker-compose.yml runs it once (the ``certs`` service)
-with the image's Python; it needs only ``cryptography``, a dependency of the platform. Works
-offline. Replace the files with a certificate from a real CA for anything public.
+``*.PLATFORM_DOMAIN`` (every org host), plus ``localhost`` and ``*.localhost``. Keeps a
+certificate it made that still covers those names for more than 30 days (a browser exception
+you accepted stays valid across restarts), and never touches one it did not make (your own).
+docker-compose.yml runs it once (the ``certs`` service) with the image's Python; it needs only
+``cryptography``, a dependency of the platform, and works offline.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 VALID_DAYS = 397  # the longest validity browsers accept for a server certificate
 RENEW_BEFORE = dt.timedelta(days=30)
+ISSUER = "demeterrr local"  # marks certificates this script made (and may replace)
 
 
 def names_for(domain: str, extra: list[str]) -> list[str]:
@@ -33,13 +34,24 @@ def names_for(domain: str, extra: list[str]) -> list[str]:
     return list(dict.fromkeys(n.strip().lower() for n in names if n.strip()))
 
 
-def covers(cert_path: Path, names: list[str]) -> bool:
-    """True when the certificate exists, names every host and is not about to expire."""
+def _load(cert_path: Path) -> x509.Certificate | None:
     try:
-        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        return x509.load_pem_x509_certificate(cert_path.read_bytes())
     except (OSError, ValueError):
+        return None
+
+
+def ours(cert: x509.Certificate) -> bool:
+    orgs = cert.issuer.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    return any(attr.value == ISSUER for attr in orgs)
+
+
+def covers(cert: x509.Certificate, names: list[str]) -> bool:
+    """True when the certificate names every host and is not about to expire."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
         return False
-    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     present = {n.lower() for n in san.get_values_for_type(x509.DNSName)}
     fresh = cert.not_valid_after_utc - dt.datetime.now(dt.UTC) > RENEW_BEFORE
     return fresh and set(names) <= present
@@ -48,7 +60,7 @@ def covers(cert_path: Path, names: list[str]) -> bool:
 def generate(names: list[str]) -> tuple[bytes, bytes]:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0]),
-                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "demeterrr local")])
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, ISSUER)])
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
@@ -71,10 +83,16 @@ def generate(names: list[str]) -> tuple[bytes, bytes]:
 
 
 def ensure(out: Path, domain: str, extra: list[str] | None = None) -> bool:
-    """Write a certificate into ``out`` unless a valid one is there; True when it wrote one."""
+    """Write a certificate into ``out`` unless a usable one is there; True when it wrote one."""
     names = names_for(domain, extra or [])
     cert_path, key_path = out / "cert.pem", out / "key.pem"
-    if key_path.exists() and covers(cert_path, names):
+    existing = _load(cert_path) if key_path.exists() else None
+    if existing is not None and not ours(existing):
+        if not covers(existing, [domain, f"*.{domain}"]):
+            print(f"warning: the certificate in {out} does not cover {domain} and *.{domain}, "
+                  "or expires within 30 days; it is yours, so it is kept", file=sys.stderr)
+        return False
+    if existing is not None and covers(existing, names):
         return False
     cert_pem, key_pem = generate(names)
     out.mkdir(parents=True, exist_ok=True)

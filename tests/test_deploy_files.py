@@ -420,3 +420,27 @@ def test_the_local_certificate_covers_every_org_host_and_is_kept_across_restarts
     assert cert.read_bytes() == first
     assert local_cert.ensure(out, "other.example.test") is True  # PLATFORM_DOMAIN changed
     assert cert.read_bytes() != first
+
+
+def test_the_certs_service_never_replaces_the_operators_certificate(tmp_path):
+    """A certificate it did not make (TLS_CERT_DIR with your own) is kept, even for other names."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Operator's CA")])
+    now = dt.datetime.now(dt.UTC)
+    own = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+           .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+           .not_valid_after(now + dt.timedelta(days=90))
+           .add_extension(x509.SubjectAlternativeName([x509.DNSName("platform.example.com")]),
+                          critical=False)
+           .sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "cert.pem").write_bytes(own)
+    (tmp_path / "key.pem").write_bytes(b"the operator's key")
+    assert _load_local_cert().ensure(tmp_path, "platform.example.com") is False
+    assert (tmp_path / "cert.pem").read_bytes() == own
+    assert (tmp_path / "key.pem").read_bytes() == b"the operator's key"
