@@ -444,3 +444,22 @@ def test_the_certs_service_never_replaces_the_operators_certificate(tmp_path):
     assert _load_local_cert().ensure(tmp_path, "platform.example.com") is False
     assert (tmp_path / "cert.pem").read_bytes() == own
     assert (tmp_path / "key.pem").read_bytes() == b"the operator's key"
+
+
+def test_the_readme_quick_start_env_file_is_enough_to_start(tmp_path):
+    """The README's `cat > .env` block, run as written: valid secrets, and Django loads with the
+    compose environment they produce."""
+    from cryptography.fernet import Fernet
+
+    readme = (ROOT / "README.md").read_text()
+    deploy = readme[readme.index("## Deploy"):readme.index("## Salesforce integration")]
+    block = re.search(r"^cat > \.env <<EOF\n.*?^EOF\n", deploy, re.S | re.M).group(0)
+    subprocess.run(["sh", "-c", block], cwd=tmp_path, check=True, timeout=60,
+                   env={"PATH": "/usr/bin:/bin"})
+    values = dict(line.split("=", 1) for line in (tmp_path / ".env").read_text().splitlines())
+    assert set(values) >= REQUIRED | {"POSTGRES_PASSWORD"}
+    assert len(values["SECRET_KEY"]) >= 50
+    Fernet(values["TOKEN_ENCRYPTION_KEYS"].encode())  # a valid key
+    assert re.fullmatch(r"[\w-]+", values["POSTGRES_PASSWORD"])  # safe inside DATABASE_URL
+    loaded = _settings_with(web_environment(values))
+    assert loaded["DEBUG"] == "False" and loaded["PLATFORM_DOMAIN"] == "'localhost'"
