@@ -21,10 +21,10 @@ $(TEST_PLUGINS): $(INSTALLED) $(shell find tests/plugins -type f -not -path '*/_
 	touch $@
 
 run: $(INSTALLED)
-	$(BIN)/python -m host.dev run
+	$(BIN)/python -m devtools.dev run
 
 test: $(INSTALLED) $(TEST_PLUGINS)
-	$(BIN)/python -m host.dev test $(ARGS)
+	$(BIN)/python -m devtools.dev test $(ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

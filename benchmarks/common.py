@@ -15,7 +15,7 @@ RESULT_PREFIX = "BENCH "
 def setup(database: str = "platform_bench") -> None:
     """Point Django at a benchmark database (never the dev one) and migrate it."""
     sys.path.insert(0, str(ROOT))
-    from host import devstack
+    from devtools import devstack
 
     if not os.environ.get("BENCH_DATABASE_URL"):
         os.environ["DATABASE_URL"] = devstack.ensure_postgres(database)

@@ -17,8 +17,8 @@ HOST_CHUNK = 500  # scores per host pushback call while queueing
 
 def _connect(sf, conn) -> None:
     """Store a session the emulator accepts (the OAuth dance is measured elsewhere)."""
+    from devtools.salesforce_emulator.oauth import AccessToken
     from host.contracts import ConnectionResult
-    from plugins.salesforce.emulator.oauth import AccessToken
 
     token = f"00D!bench-{uuid.uuid4().hex}"
     with sf.state.lock:
@@ -45,10 +45,10 @@ def main() -> None:
     from django.core.cache import cache
     from django.utils import timezone
 
+    from devtools.salesforce_emulator import start_emulator
     from host.integrations import get_connection
     from host.scores import push as host_push
     from plugins.salesforce import pushback
-    from plugins.salesforce.emulator import start_emulator
     from plugins.salesforce.models import PushbackItem
     from tenants.services import create_organization
 

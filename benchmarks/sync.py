@@ -167,7 +167,7 @@ def main() -> None:
     for n in SIZES:
         port = _free_port()
         emulator = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "plugins.salesforce.emulator", "--port", str(port), "--seed",
+            [sys.executable, "-m", "devtools.salesforce_emulator", "--port", str(port), "--seed",
              "demo", "--contacts", str(n), "--opportunities", "0", "--auto-approve", "--quiet",
              "--redirect-uri", "http://localhost:8000/oauth/salesforce/callback"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -16,7 +16,7 @@ from datetime import date
 import pytest
 import requests
 
-from plugins.salesforce.emulator import start_emulator
+from devtools.salesforce_emulator import start_emulator
 from tests.browser import chromium_page, log_in, screenshot
 from tests.conftest import ROOT, database_url, host_of, owner_of
 from tests.salesforce.conftest import CLIENT_ID, SECRET

@@ -22,16 +22,12 @@ import redis
 import requests
 from django.conf import settings
 
+from playwright.sync_api import expect, sync_playwright
+
+from devtools.salesforce_emulator import start_emulator
 from tests.browser import ARGS, ARTIFACTS, CHROMIUM, log_in, screenshot
 from tests.production import stack as prod
 from tests.waiting import wait_for
-
-try:  # the emulator is a development tool; it moves out of the production package
-    from devtools.salesforce_emulator import start_emulator
-except ImportError:
-    from plugins.salesforce.emulator import start_emulator
-
-from playwright.sync_api import expect, sync_playwright
 
 SLUG, OWNER, PASSWORD = "walk", "owner@walk.example", "walk-password-4821"
 SEQUENCE = "Post-purchase NPS"

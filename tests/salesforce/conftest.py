@@ -14,7 +14,7 @@ import pytest
 import requests
 from django.test import Client
 
-from plugins.salesforce.emulator import DEFAULT_REDIRECT_URI, start_emulator
+from devtools.salesforce_emulator import DEFAULT_REDIRECT_URI, start_emulator
 from tests.conftest import host_of, owner_of
 
 CLIENT_ID, SECRET = "demo-client-id", "demo-client-secret"

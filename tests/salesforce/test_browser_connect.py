@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 
 from host.integrations import get_connection
 from host.models import ExternalLink
-from plugins.salesforce.emulator import start_emulator
+from devtools.salesforce_emulator import start_emulator
 from tenants.models import Membership
 from tests.browser import chromium_page, log_in, screenshot
 from tests.conftest import PASSWORD, host_of, owner_of

@@ -10,10 +10,10 @@ import pytest
 from django.db import connection as db
 from django.utils import timezone
 
+from devtools.salesforce_emulator import DEFAULT_REDIRECT_URI, EmulatorConfig, start_emulator
 from host import crypto
 from host.integrations import get_connection
 from plugins.salesforce import oauth
-from plugins.salesforce.emulator import DEFAULT_REDIRECT_URI, EmulatorConfig, start_emulator
 from tenants.models import OAuthState
 from tests.conftest import host_of, owner_of
 from tests.salesforce.conftest import (

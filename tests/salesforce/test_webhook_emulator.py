@@ -7,7 +7,7 @@ import pytest
 import requests
 from django.test import Client
 
-from plugins.salesforce.emulator.outbound import loopback_target
+from devtools.salesforce_emulator.outbound import loopback_target
 from tests.conftest import owner_of
 from tests.salesforce.test_webhook_support import (  # noqa: F401 - fixture
     PATH,

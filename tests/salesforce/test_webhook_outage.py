@@ -17,8 +17,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from devtools.devstack import redis_server_binary
 from host.celery_app import app
-from host.devstack import redis_server_binary
 from host.models import InboundEvent
 from host.tasks import sweep_pending_events
 from plugins.salesforce.webhooks.payloads import ACK

@@ -10,9 +10,9 @@ from functools import cached_property
 import pytest
 from django.db import connection as db
 
+from devtools.salesforce_emulator import EmulatorConfig
 from host.integrations import get_connection
 from host.models import InboundEvent
-from plugins.salesforce.emulator import EmulatorConfig
 from plugins.salesforce.webhooks import secrets
 from tests.conftest import host_of
 from tests.salesforce.conftest import KEY, connect, org_client

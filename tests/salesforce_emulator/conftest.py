@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from plugins.salesforce.emulator import DEFAULT_REDIRECT_URI, start_emulator
+from devtools.salesforce_emulator import DEFAULT_REDIRECT_URI, start_emulator
 
 REDIRECT = DEFAULT_REDIRECT_URI
 CLIENT_ID, SECRET = "demo-client-id", "demo-client-secret"

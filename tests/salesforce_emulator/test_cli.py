@@ -21,7 +21,7 @@ def _free_port() -> int:
 def test_cli_runs_seeded_and_stops_cleanly_on_sigterm():
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "plugins.salesforce.emulator", "--host", "127.0.0.1", "--port",
+        [sys.executable, "-m", "devtools.salesforce_emulator", "--host", "127.0.0.1", "--port",
          str(port), "--seed", "demo", "--contacts", "25"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"

@@ -7,7 +7,7 @@ import re
 
 import requests
 
-from plugins.salesforce.emulator.oauth import s256
+from devtools.salesforce_emulator.oauth import s256
 
 from .conftest import (
     CHALLENGE,

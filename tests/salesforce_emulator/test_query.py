@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from plugins.salesforce.emulator import ids
-from plugins.salesforce.emulator.soql import SoqlError, compile_query
+from devtools.salesforce_emulator import ids
+from devtools.salesforce_emulator.soql import SoqlError, compile_query
 
 from .conftest import V
 

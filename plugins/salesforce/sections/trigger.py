@@ -6,6 +6,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,7 +18,7 @@ from host.integrations import get_connection, is_enabled
 from host.links import org_base_url
 from host.trigger import AUTO, BOTH, MANUAL, sequences, trigger_mode
 from host.views.auth import org_admin_required
-from plugins.salesforce.webhooks import dev_emulator, secrets
+from plugins.salesforce.webhooks import secrets
 
 KEY = "salesforce"
 TEMPLATE = "salesforce/sections/trigger.html"
@@ -49,6 +50,21 @@ class TriggerForm(forms.Form):
         return data
 
 
+def emulator_shortcuts():
+    """The dev-only buttons that drive the local emulator, or None.
+
+    They live in ``devtools`` (a checkout-only package, not in the wheel), imported here only
+    when ``DEBUG`` is on, so production never imports development code.
+    """
+    if not settings.DEBUG:
+        return None
+    try:
+        from devtools import salesforce_shortcuts
+    except ImportError:
+        return None
+    return salesforce_shortcuts if salesforce_shortcuts.available() else None
+
+
 def webhook_path() -> str:
     return reverse("salesforce-webhook")
 
@@ -69,7 +85,7 @@ def context(request, conn) -> dict:
         "secret_created_at": _when(conn.settings.get("webhook_secret_created_at")),
         "previous_secret_until": _grace_until(conn),
         "json_example": JSON_EXAMPLE,
-        "emulator_tools": dev_emulator.available(),
+        "emulator_tools": emulator_shortcuts() is not None,
     }
 
 
@@ -134,18 +150,24 @@ def remove_secret(request):
     return redirect("salesforce:settings")
 
 
+def _require_emulator():
+    shortcuts = emulator_shortcuts()
+    if shortcuts is None:
+        raise Http404("Only with a local Salesforce emulator in development.")
+    return shortcuts
+
+
 @require_POST
 @org_admin_required
 def emulator_outbound(request):
     """Dev only: what an admin does in Salesforce Setup, done in the local emulator."""
-    if not dev_emulator.available():
-        raise Http404("Only with a local Salesforce emulator in development.")
+    shortcuts = _require_emulator()
     conn = _connection()
     secret = secrets.rotate(conn)
     url = org_base_url(request.tenant) + webhook_path() + "?token=" + quote(secret)
     try:
-        dev_emulator.configure_outbound(url)
-    except dev_emulator.EmulatorUnavailable as exc:
+        shortcuts.configure_outbound(url)
+    except shortcuts.EmulatorUnavailable as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "The local emulator now sends its Outbound Messages to "
@@ -157,11 +179,10 @@ def emulator_outbound(request):
 @require_POST
 @org_admin_required
 def emulator_close_won(request):
-    if not dev_emulator.available():
-        raise Http404("Only with a local Salesforce emulator in development.")
+    shortcuts = _require_emulator()
     try:
-        deal = dev_emulator.close_won()
-    except dev_emulator.EmulatorUnavailable as exc:
+        deal = shortcuts.close_won()
+    except shortcuts.EmulatorUnavailable as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Closed “{deal['Name']}” ({deal['Id']}) as won in the emulator; "

@@ -1,4 +1,4 @@
-"""CLI: ``python -m plugins.salesforce.emulator --host 127.0.0.1 --port 8765 --seed demo``."""
+"""CLI: ``python -m devtools.salesforce_emulator --host 127.0.0.1 --port 8765 --seed demo``."""
 
 import argparse
 
@@ -7,7 +7,7 @@ from .state import DEFAULT_REDIRECT_URI
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="python -m plugins.salesforce.emulator",
+    p = argparse.ArgumentParser(prog="python -m devtools.salesforce_emulator",
                                 description="Local Salesforce emulator (plain HTTP, loopback).")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)

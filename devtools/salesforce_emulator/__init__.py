@@ -1,7 +1,7 @@
 """A faithful local fake of the Salesforce endpoints the plugin uses (OAuth + PKCE, REST query,
 describe, updates, limits, faults, Outbound Messages). Plain HTTP on loopback; no Django.
 
-    from plugins.salesforce.emulator import start_emulator
+    from devtools.salesforce_emulator import start_emulator
     sf = start_emulator(port=0, seed="demo")   # sf.base_url, sf.state, sf.stop()
 """
 

@@ -1,19 +1,20 @@
 """``make run`` and ``make test``: the embedded stack, the demo, and a small process supervisor.
 
-    python -m host.dev run     # services, migrations, demo org, then web + worker + beat + emulator
-    python -m host.dev test    # services, then the whole test suite (extra args go to pytest)
+    python -m devtools.dev run    # services, migrations, demo org, web + worker + beat + emulator
+    python -m devtools.dev test   # services, then the whole test suite (extra args go to pytest)
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from host import devstack
+from devtools import devstack
 
 ROOT = devstack.ROOT
 PY = sys.executable
@@ -41,6 +42,30 @@ def _stop_services(started: list[str]) -> None:
                        capture_output=True, check=False)
 
 
+# What ``manage.py`` in another terminal needs to reach the same stack as ``make run``.
+ENV_FILE_KEYS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "DEBUG",
+                 "EMAIL_URL", "PORT", "PLATFORM_DOMAIN", "ORG_URL_SCHEME", "ORG_URL_PORT",
+                 "SALESFORCE_LOGIN_URL", "SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET",
+                 "SALESFORCE_REDIRECT_URI")
+
+
+def write_env_file(env: dict[str, str], path: Path | None = None) -> Path:
+    """Write the development environment to ``.dev/env`` (mode 600; it holds the dev secrets).
+
+    ``manage.py`` loads it for variables the shell does not set, so the README's commands work
+    in a second terminal; ``set -a; . .dev/env`` works too (values are shell-quoted).
+    """
+    path = path or devstack.DEV_DIR / "env"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"{key}={shlex.quote(env[key])}" for key in ENV_FILE_KEYS if key in env]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write("# Written by `make run` (devtools/dev.py); read by manage.py. Development only.\n")
+        out.write("\n".join(lines) + "\n")
+    path.chmod(0o600)  # also when the file existed with wider permissions
+    return path
+
+
 def _manage(env, *args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
 
@@ -49,6 +74,8 @@ def run() -> int:
     env, started = _services_env("platform")
     port = env.get("PORT", "8000")
     env.update({k: v for k, v in _emulator_defaults(port).items() if not os.environ.get(k)})
+    env.setdefault("PORT", port)
+    write_env_file(env)
     try:
         _manage(env, "setup_platform", "-v", "0")
         _manage(env, "seed_demo")
@@ -61,7 +88,7 @@ def run() -> int:
         }
         if _has_emulator():
             commands["emulator"] = [
-                PY, "-m", "plugins.salesforce.emulator", "--host", "127.0.0.1",
+                PY, "-m", "devtools.salesforce_emulator", "--host", "127.0.0.1",
                 "--port", env["EMULATOR_PORT"], "--seed", "demo",
                 "--redirect-uri", env["SALESFORCE_REDIRECT_URI"],
                 "--client-id", env["SALESFORCE_CLIENT_ID"],
@@ -73,7 +100,7 @@ def run() -> int:
 
 
 def _has_emulator() -> bool:
-    return (ROOT / "plugins/salesforce/emulator/__main__.py").exists()
+    return (ROOT / "devtools/salesforce_emulator/__main__.py").exists()
 
 
 def _emulator_defaults(port: str) -> dict[str, str]:
