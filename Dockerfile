@@ -26,7 +26,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DJANGO_SETTINGS_MODULE=host.settings
+    DJANGO_SETTINGS_MODULE=host.settings \
+    STATIC_ROOT=/app/staticfiles
 # From the builder's wheels only (--no-index): exactly the pinned runtime dependencies, no extras.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     pip install --no-index --find-links /wheels demeterrr-integrations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -184,17 +185,19 @@ def celery_worker(django_db_setup):
     maildir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DATABASE_URL": database_url(), "EMAIL_URL": f"filemail:///{maildir}"}
     log = open(ROOT / ".dev" / f"test-worker-{os.getpid()}.log", "w")  # noqa: SIM115
+    node = f"test-{os.getpid()}@{socket.gethostname()}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "host", "worker", "-l", "info",
          "--pool", "threads", "--concurrency", "4", "--without-gossip", "--without-mingle",
-         "-n", f"test-{os.getpid()}@%h"],
+         "-n", node],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"celery worker exited; see {log.name}")
-        if app.control.ping(timeout=0.5):
+        # This worker, not any other on the same broker (a stray one of an interrupted run).
+        if app.control.ping(destination=[node], timeout=0.5):
             break
     else:
         proc.kill()

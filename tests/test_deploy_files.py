@@ -15,6 +15,7 @@ import re
 import shlex
 import socket
 import ssl
+import string
 import subprocess
 import sys
 import threading
@@ -202,9 +203,9 @@ def test_every_long_running_service_has_a_health_check():
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     assert services["proxy"]["healthcheck"]["test"][:2] == ["CMD", "curl"]
     assert "https://localhost/healthz" in services["proxy"]["healthcheck"]["test"]
-    schedule = shlex.split(procfile()["beat"])[-1]
-    beat = services["beat"]["healthcheck"]["test"][1]
-    assert os.path.dirname(schedule) in beat and os.path.basename(schedule) in beat
+    # Beat's heartbeat in Redis, checked by the command the production walk runs against beat.
+    assert services["beat"]["healthcheck"]["test"] == [
+        "CMD", "demeterrr-manage", "check_liveness", "--beat"]
 
 
 def test_the_web_health_check_passes_against_the_app(http_server, django_db_blocker):
@@ -227,12 +228,12 @@ def test_the_worker_health_check_pings_the_worker(celery_worker):
     assert check[0] == "CMD-SHELL" and "celery@$$HOSTNAME" in check[1]
     node = f"test-{os.getpid()}@{socket.gethostname()}"  # the celery_worker fixture's name
     command = check[1].replace("$$", "$").replace("celery@$HOSTNAME", node)
-    ok = subprocess.run(["sh", "-c", command], cwd=ROOT, env={**os.environ, "PATH": f"{BIN}:/usr/bin:/bin"},
+    ok = subprocess.run(["sh", "-c", command], cwd=ROOT, env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"},
                         capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     absent = command.replace(node, "celery@no-such-worker").replace("--timeout 10", "--timeout 1")
     assert subprocess.run(["sh", "-c", absent], cwd=ROOT, env={**os.environ,
-                          "PATH": f"{BIN}:/usr/bin:/bin"}, capture_output=True,
+                          "PATH": f"{BIN}:{os.environ['PATH']}"}, capture_output=True,
                           timeout=60).returncode != 0
 
 
@@ -297,7 +298,7 @@ def test_the_dockerfile_collects_static_files_with_the_build_time_environment(tm
     image_env = dict(pair.split("=", 1) for i, a in runtime if i == "ENV" for pair in a.split())
     (tmp_path / "docker_build_settings.py").write_text(
         f"from host.settings import *  # noqa: F403\nSTATIC_ROOT = {str(tmp_path / 'static')!r}\n")
-    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), **image_env,
+    env = {"PATH": f"{BIN}:{os.environ['PATH']}", "HOME": str(tmp_path), **image_env,
            "DJANGO_SETTINGS_MODULE": "docker_build_settings", "PYTHONPATH": str(tmp_path)}
     result = subprocess.run(["sh", "-c", collect], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=120)
@@ -349,8 +350,7 @@ def test_the_proxy_terminates_tls_with_deploy_nginx_conf_and_the_certificate_vol
     services = compose()["services"]
     proxy, certs = services["proxy"], services["certs"]
     assert proxy["image"].startswith("nginx:")
-    assert proxy["ports"] == ["${HTTPS_PORT:-443}:443"]
-    assert "./deploy/nginx.conf:/etc/nginx/templates/default.conf.template:ro" in proxy["volumes"]
+    assert proxy["ports"] == ["${HTTPS_PORT:-443}:443", "${HTTP_PORT:-80}:80"]
     assert "${TLS_CERT_DIR:-certs}:/etc/nginx/certs:ro" in proxy["volumes"]
     assert proxy["depends_on"] == {"certs": {"condition": "service_completed_successfully"},
                                    "web": {"condition": "service_healthy"}}
@@ -360,14 +360,21 @@ def test_the_proxy_terminates_tls_with_deploy_nginx_conf_and_the_certificate_vol
 
 
 def test_deploy_nginx_conf_uses_the_paths_compose_provides():
-    """deploy/nginx.conf comes from the production-runtime work; this checks the contract."""
-    conf = ROOT / "deploy" / "nginx.conf"
-    if not conf.exists():
-        pytest.skip("deploy/nginx.conf is not on this branch yet (prod-runtime adds it)")
-    text = conf.read_text()
-    assert "/etc/nginx/certs/cert.pem" in text and "/etc/nginx/certs/key.pem" in text
-    assert "web:8000" in text and "443" in text
-    assert "X-Forwarded-Proto" in text
+    """deploy/nginx.conf, rendered with the proxy service's environment as nginx's image does,
+    listens where compose publishes, uses the certificate compose mounts and proxies to web."""
+    proxy = compose()["services"]["proxy"]
+    env = {k: str(v) for k, v in proxy["environment"].items()}
+    template = "./deploy/nginx.conf:/etc/nginx/templates/platform.conf.template:ro"
+    assert template in proxy["volumes"]
+    names = set(re.findall(r"\$\{(\w+)\}", (ROOT / "deploy" / "nginx.conf").read_text()))
+    assert names and all(re.fullmatch(env["NGINX_ENVSUBST_FILTER"], n) for n in names)
+    rendered = string.Template((ROOT / "deploy" / "nginx.conf").read_text()).safe_substitute(env)
+    assert "ssl_certificate /etc/nginx/certs/cert.pem;" in rendered
+    assert "ssl_certificate_key /etc/nginx/certs/key.pem;" in rendered
+    assert "server web:8000;" in rendered and "listen 443 ssl;" in rendered
+    assert "listen 80;" in rendered
+    assert {p.split(":")[-1] for p in proxy["ports"]} == {"443", "80"}
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in rendered
 
 
 def _load_local_cert():

@@ -21,7 +21,6 @@ import pytest
 import redis
 import requests
 from django.conf import settings
-
 from playwright.sync_api import expect, sync_playwright
 
 from devtools.salesforce_emulator import start_emulator

@@ -15,9 +15,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from devtools.salesforce_emulator import start_emulator
 from host.integrations import get_connection
 from host.models import ExternalLink
-from devtools.salesforce_emulator import start_emulator
 from tenants.models import Membership
 from tests.browser import chromium_page, log_in, screenshot
 from tests.conftest import PASSWORD, host_of, owner_of
