@@ -228,7 +228,8 @@ def test_the_worker_health_check_pings_the_worker(celery_worker):
     assert check[0] == "CMD-SHELL" and "celery@$$HOSTNAME" in check[1]
     node = f"test-{os.getpid()}@{socket.gethostname()}"  # the celery_worker fixture's name
     command = check[1].replace("$$", "$").replace("celery@$HOSTNAME", node)
-    ok = subprocess.run(["sh", "-c", command], cwd=ROOT, env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"},
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    ok = subprocess.run(["sh", "-c", command], cwd=ROOT, env=env,
                         capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     absent = command.replace(node, "celery@no-such-worker").replace("--timeout 10", "--timeout 1")
