@@ -63,7 +63,7 @@ def test_redis_down_30s_during_a_webhook_burst_loses_no_event(live, redis):
         contact = live.sf.state.create("Contact", {"LastName": f"Burst{n}",
                                                    "Email": f"burst{n}@example.com"})["Id"]
         deals.append(live.sf.state.create("Opportunity", {
-            "Name": f"Burst {n}", "StageName": "Prospecting", "CloseDate": "2026-12-01",
+            "Name": f"Burst {n}", "StageName": "Closed Won", "CloseDate": "2026-12-01",
             "ContactId": contact})["Id"])
 
     def deliver(n: int):
