@@ -16,6 +16,7 @@ from host.trigger import enroll
 log = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 30  # the sweeper retries about once a minute
+BATCH_SIZE = 100  # events interpreted together (one Outbound Message holds up to 100)
 
 
 def accept_event(provider: str, dedupe_key: str, kind: str, payload: dict) -> tuple[InboundEvent, bool]:
@@ -39,23 +40,71 @@ def accept_event(provider: str, dedupe_key: str, kind: str, payload: dict) -> tu
 
 
 def process_event(event_id: int) -> InboundEvent:
-    """Interpret one pending event through its plugin and run the trigger; record the outcome."""
+    """Interpret one pending event through its plugin and run the trigger; record the outcome.
+
+    Other never-attempted pending events of the same integration are taken along (up to
+    ``BATCH_SIZE``, rows locked, skipping ones another worker holds), so a plugin that checks
+    events against its CRM asks once per batch (``trigger_interpret_events``). Their own tasks
+    then find them processed and do nothing.
+    """
     with transaction.atomic():
         event = InboundEvent.objects.select_for_update(skip_locked=True).filter(
             pk=event_id, status=InboundEvent.Status.PENDING
         ).first()
         if event is None:  # already processed, or another worker holds it
             return InboundEvent.objects.get(pk=event_id)
-        event.attempts += 1
+        batch = [event, *InboundEvent.objects.select_for_update(skip_locked=True).filter(
+            provider=event.provider, status=InboundEvent.Status.PENDING, attempts=0,
+        ).exclude(pk=event.pk).order_by("pk")[:BATCH_SIZE - 1]]
+        for item in batch:
+            item.attempts += 1
+        _process_batch(batch)
+        now = timezone.now()
+        for item in batch:
+            if item.status != InboundEvent.Status.PENDING:
+                item.processed_at = now
+            item.save()
+    return event
+
+
+def _process_batch(events: list[InboundEvent]) -> None:
+    """Interpret the batch in one call, then enroll each event in its own savepoint. A failed
+    interpretation leaves every event pending with the reason (attempted, so each is retried on
+    its own by the sweeper)."""
+    provider = events[0].provider
+    if not is_enabled(provider):
+        for event in events:
+            _ignore(event, "integration disabled")
+        return
+    conn = get_connection(provider)
+    if conn.status != IntegrationConnection.Status.CONNECTED:
+        for event in events:
+            _ignore(event, "disconnected" if conn.status != "needs_attention" else "needs reconnect")
+        return
+    try:
+        with transaction.atomic():
+            decisions = _interpret(provider, conn, events)
+    except Exception as exc:  # noqa: BLE001 - a plugin's transient failure (e.g. a 503)
+        for event in events:
+            _retry_later(event, exc)
+        return
+    for event, decision in zip(events, decisions, strict=True):
         try:
             with transaction.atomic():
-                _process_locked(event)
-        except Exception as exc:  # noqa: BLE001 - a plugin's transient failure (e.g. a 503)
+                _apply(event, decision)
+        except Exception as exc:  # noqa: BLE001
             _retry_later(event, exc)
-        if event.status != InboundEvent.Status.PENDING:
-            event.processed_at = timezone.now()
-        event.save()
-    return event
+
+
+def _interpret(provider: str, conn, events: list[InboundEvent]) -> list:
+    """The batched hook when the plugin implements it, else the per-event one."""
+    decisions = hook_for(provider, "trigger_interpret_events")(connection=conn, events=events)
+    if decisions is None:
+        single = hook_for(provider, "trigger_interpret_event")
+        decisions = [single(connection=conn, event=event) for event in events]
+    if len(decisions) != len(events):
+        raise RuntimeError(f"{provider}: {len(decisions)} decisions for {len(events)} events")
+    return decisions
 
 
 def _retry_later(event: InboundEvent, exc: Exception) -> None:
@@ -71,15 +120,7 @@ def _retry_later(event: InboundEvent, exc: Exception) -> None:
         event.reason = f"will retry: {error}"[:255]
 
 
-def _process_locked(event: InboundEvent) -> None:
-    if not is_enabled(event.provider):
-        _ignore(event, "integration disabled")
-        return
-    conn = get_connection(event.provider)
-    if conn.status != IntegrationConnection.Status.CONNECTED:
-        _ignore(event, "disconnected" if conn.status != "needs_attention" else "needs reconnect")
-        return
-    decision = hook_for(event.provider, "trigger_interpret_event")(connection=conn, event=event)
+def _apply(event: InboundEvent, decision) -> None:
     if decision is None or decision.request is None:
         _ignore(event, (decision.ignored_reason if decision else "") or "not understood")
         return

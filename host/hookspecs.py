@@ -191,6 +191,22 @@ def trigger_interpret_event(
 
 
 @hookspec(firstresult=True)
+def trigger_interpret_events(
+    connection: IntegrationConnection, events: list[InboundEvent]
+) -> list[TriggerDecision] | None:
+    """Decide what several stored inbound events of one organization mean, in one go.
+
+    Called by: ``host.events.process_event`` in a Celery task, with the event its task was for
+    plus other never-attempted pending events of the same integration (at most
+    ``host.events.BATCH_SIZE``, rows locked), so a plugin that checks events against its CRM
+    (e.g. re-reads the opportunities) can do it in one request per batch.
+    Returns: one ``TriggerDecision`` per event, in the same order. Optional: a plugin that does
+    not implement it gets ``trigger_interpret_event`` once per event. Raising leaves every event
+    of the batch pending for a retry, each on its own.
+    """
+
+
+@hookspec(firstresult=True)
 def trigger_enroll(request: TriggerRequest) -> EnrollmentResult:
     """Enroll contacts into a sequence: the one enrollment path of the runtime.
 

@@ -76,6 +76,13 @@ def trigger_interpret_event(connection, event):
 
 
 @hookimpl
+def trigger_interpret_events(connection, events):
+    from .webhooks.interpret import interpret_batch
+
+    return interpret_batch(connection, events)
+
+
+@hookimpl
 def pushback_scores(connection, scores):
     from .pushback import queue
 

@@ -37,6 +37,11 @@ def test_unsupported_methods_get_a_json_405(public_api, key_a):
      "VALIDATION_ERROR"),
     ('{"email": "a@example.com", "firstName": "A", "customFields": {"k": "\\u0000"}}',
      "application/json", 400, "VALIDATION_ERROR"),
+    # Hostile nesting: once a RecursionError and a 500 (json's C decoder, then our own walk).
+    ("[" * 50_000 + "]" * 50_000, "application/json", 400, "VALIDATION_ERROR"),
+    ('{"a":' * 50_000 + "1" + "}" * 50_000, "application/json", 400, "VALIDATION_ERROR"),
+    ('{"email": "a@example.com", "firstName": "A", "customFields": {"k": '
+     + "[" * 900 + "]" * 900 + "}}", "application/json", 400, "VALIDATION_ERROR"),
 ])
 def test_bad_bodies(public_api, org_a, key_a, body, content_type, status, code):
     response = public_api.post("/contacts", key=key_a, body=body, content_type=content_type)

@@ -63,7 +63,7 @@ def test_redis_down_30s_during_a_webhook_burst_loses_no_event(live, redis):
         contact = live.sf.state.create("Contact", {"LastName": f"Burst{n}",
                                                    "Email": f"burst{n}@example.com"})["Id"]
         deals.append(live.sf.state.create("Opportunity", {
-            "Name": f"Burst {n}", "StageName": "Prospecting", "CloseDate": "2026-12-01",
+            "Name": f"Burst {n}", "StageName": "Closed Won", "CloseDate": "2026-12-01",
             "ContactId": contact})["Id"])
 
     def deliver(n: int):
@@ -99,14 +99,15 @@ def test_redis_down_30s_during_a_webhook_burst_loses_no_event(live, redis):
         assert len(events) == total  # stored once each, redeliveries included
         assert sorted(e.dedupe_key for e in events) == sorted(key(n) for n in range(total))
 
-        # Beat's sweeper, once STUCK_AFTER has passed for what the outage left pending. Run it
-        # twice: a re-enqueued event that is already queued or processed must not run again.
+        # The outage's events were never queued: a later delivery's task takes them along in
+        # its batch (never-attempted pending events), else beat's sweeper once STUCK_AFTER has
+        # passed. Run the sweeper twice: a re-enqueued event that is already queued or
+        # processed must not run again.
         with live.org:
-            stuck = InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).update(
+            InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).update(
                 received_at=timezone.now() - STUCK_AFTER - timedelta(seconds=30))
-        assert stuck >= DURING  # the outage's events were never queued: only the sweeper saves them
-        assert sweep_pending_events() >= 1
-        assert sweep_pending_events() >= 1
+        sweep_pending_events()
+        sweep_pending_events()
         events = live.settle(timeout=90)
 
     assert {e.status for e in events} == {"processed"}, \

@@ -70,7 +70,7 @@ def test_a_minute_of_503_sync_pushback_and_lookups_recover_without_duplicates(li
     state = live.sf.state
     buyer = state.create("Contact", {"FirstName": "Lou", "LastName": "Kup",
                                      "Email": "lookup.buyer@example.com"})["Id"]
-    deal = state.create("Opportunity", {"Name": "Outage deal", "StageName": "Prospecting",
+    deal = state.create("Opportunity", {"Name": "Outage deal", "StageName": "Closed Won",
                                         "CloseDate": "2026-12-01", "ContactId": buyer})["Id"]
     remote = sorted(r["Id"] for r in state.records("Contact"))
     assert len(remote) > 3 * PAGE

@@ -25,18 +25,24 @@ def keys(settings):
 
 
 def test_rotation_re_encrypts_everything_with_the_newest_key(sf, client_a, org_a, keys, capsys):
+    from plugins.salesforce.webhooks import secrets
+
     keys("old")
     connect(client_a, org_a)
     begin(client_a)  # a pending OAuth state in the public schema
     with org_a:
         creds = get_connection(KEY).credentials
+        secrets.rotate(get_connection(KEY))
+        webhook_secret = secrets.rotate(get_connection(KEY))  # a current and a previous copy
     keys("new", "old")
     call_command("rotate_encryption_keys")
-    assert "Re-encrypted 1 connection credential(s) and 2 pending OAuth state(s)" in \
-        capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Re-encrypted 1 connection credential(s) and 2 pending OAuth state(s)" in out
+    assert "(and 2 encrypted setting(s))" in out
     keys("new")  # the old key is gone: everything still decrypts
     with org_a:
         assert get_connection(KEY).credentials == creds
+        assert webhook_secret.encode() in secrets.signing_keys(get_connection(KEY))
     for pending in OAuthState.objects.filter(organization=org_a):
         assert "code_verifier" in crypto.decrypt_json(pending.private_state_encrypted)
 

@@ -24,7 +24,7 @@ DELIVERIES, CONCURRENCY = 1_000, 50
 @pytest.mark.usefixtures("celery_worker")
 def test_one_notification_delivered_1000_times_concurrently(live):
     contact = live.sf.state.create("Contact", {"LastName": "Once", "Email": "once@example.com"})
-    opp = live.sf.state.create("Opportunity", {"Name": "Dup deal", "StageName": "Prospecting",
+    opp = live.sf.state.create("Opportunity", {"Name": "Dup deal", "StageName": "Closed Won",
                                                "CloseDate": "2026-12-01",
                                                "ContactId": contact["Id"]})["Id"]
     body = envelope(("04l5g00000DUPEDAAA", won(opp)))

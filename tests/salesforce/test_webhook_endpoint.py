@@ -209,6 +209,11 @@ XXE = (b'<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/pa
     ("json bad email", json_event(contact_email="not-an-email"), JSON, 400),
     ("json unknown field", json_event(extra=1), JSON, 400),
     ("json missing opportunity", json_event(opportunity_id=None), JSON, 400),
+    ("json nested 50k deep", b"[" * 50_000 + b"]" * 50_000, JSON, 400),
+    ("json object nested 50k deep", b'{"a":' * 50_000 + b"1" + b"}" * 50_000, JSON, 400),
+    ("json nested field", json_event(name=[[[["x"]]]]), JSON, 400),
+    ("xml nested 100k deep", envelope().replace(
+        b"</notifications>", b"<a>" * 100_000 + b"</a>" * 100_000 + b"</notifications>"), XML, 400),
     ("form post", b"a=b", {"Content-Type": "application/x-www-form-urlencoded"}, 415),
     ("no content type", b"{}", {"Content-Type": ""}, 415),
     ("10 MB xml", b"<a>" + b"x" * 10_000_000 + b"</a>", XML, 413),

@@ -139,7 +139,7 @@ def test_redis_outage_loses_no_event(live, redis):
         contact = live.sf.state.create("Contact", {"LastName": f"C{n}",
                                                    "Email": f"outage{n}@example.com"})["Id"]
         deals.append(live.sf.state.create("Opportunity", {
-            "Name": f"Outage {n}", "StageName": "Prospecting", "CloseDate": "2026-12-01",
+            "Name": f"Outage {n}", "StageName": "Closed Won", "CloseDate": "2026-12-01",
             "ContactId": contact})["Id"])
 
     def deliver(n):

@@ -27,8 +27,9 @@ def _contact(sf, email: str | None, first: str = "Pat") -> str:
                                        "Email": email})["Id"]
 
 
-def _deal(sf, contact_id: str | None = None, roles: tuple = ()) -> str:
-    opp = sf.state.create("Opportunity", {"Name": "Test deal", "StageName": "Prospecting",
+def _deal(sf, contact_id: str | None = None, roles: tuple = (), stage: str = "Closed Won") -> str:
+    """An opportunity in Salesforce (won by default: processing re-reads it there)."""
+    opp = sf.state.create("Opportunity", {"Name": "Test deal", "StageName": stage,
                                           "CloseDate": "2026-12-01", "ContactId": contact_id})
     for role_contact, primary in roles:
         sf.state.create("OpportunityContactRole", {"OpportunityId": opp["Id"],
@@ -57,13 +58,13 @@ def test_won_opportunity_creates_one_sending_for_its_contact(live):
             sending.contact_id
 
 
-def test_payload_email_comes_first(live):
+def test_payload_email_only_selects_among_the_opportunitys_contacts(live):
     contact = _contact(live.sf, "in.salesforce@example.com")
     opp = _deal(live.sf, contact_id=contact)
-    live.post(json_event(opp, contact_id=contact, contact_email="From.Flow@Example.com"),
+    live.post(json_event(opp, contact_id=None, contact_email="From.Flow@Example.com"),
               headers=JSON, token=live.secret)
     assert live.settle()[0].status == "processed"
-    assert [s.contact.email for s in live.sendings(opp)] == ["from.flow@example.com"]
+    assert [s.contact.email for s in live.sendings(opp)] == ["in.salesforce@example.com"]
 
 
 def test_primary_contact_role_then_opportunity_contact(live):
@@ -101,7 +102,7 @@ def test_ignored_when_no_sequence_is_selected(live):
 
 
 def test_ignored_when_the_opportunity_is_not_won(live):
-    opp = _deal(live.sf, contact_id=_contact(live.sf, "x@example.com"))
+    opp = _deal(live.sf, contact_id=_contact(live.sf, "x@example.com"), stage="Closed Lost")
     event = _deliver(live, opp, IsWon="false", StageName="Closed Lost")
     _ignored(event, interpret.NOT_WON)
     assert live.sendings() == []

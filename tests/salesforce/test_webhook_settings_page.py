@@ -110,14 +110,57 @@ def test_secret_is_shown_once_stored_hashed_and_rotation_keeps_a_grace_period(
     assert "keeps working until" in _text(client_a.get(PAGE))
 
 
+def _mark_connected(org):
+    with org:
+        conn = get_connection(KEY)
+        conn.status, conn.external_account_id = conn.Status.CONNECTED, "00D5g000004SdqEEAS"
+        conn.save()
+
+
 def test_secret_source_line_follows_the_precedence(client_a, org_a, settings):
     settings.SALESFORCE_WEBHOOK_SECRET = "global-secret-for-tests-0123456789"
+    page = html.unescape(_text(client_a.get(PAGE)))
+    assert "the global fallback applies only while Salesforce is connected" in page
+    assert secrets.source(_conn(org_a)) == secrets.NONE
+    _mark_connected(org_a)
     assert "the global fallback" in _text(client_a.get(PAGE))
     client_a.post(PAGE + "/webhook-secret")
     assert "the global secret is not accepted" in _text(client_a.get(PAGE))
     assert client_a.post(PAGE + "/webhook-secret/remove").status_code == 302
     assert "the global fallback" in _text(client_a.get(PAGE))
     assert secrets.source(_conn(org_a)) == secrets.GLOBAL
+
+
+def test_the_global_fallback_can_be_switched_off_and_on(client_a, org_a, settings):
+    settings.SALESFORCE_WEBHOOK_SECRET = "global-secret-for-tests-0123456789"
+    _mark_connected(org_a)
+    assert secrets.source(_conn(org_a)) == secrets.GLOBAL
+    assert client_a.post(PAGE + "/webhook-fallback", {"allow": "off"}).status_code == 302
+    assert secrets.source(_conn(org_a)) == secrets.NONE
+    page = html.unescape(_text(client_a.get(PAGE)))
+    assert "no longer accepted" in page and "the global fallback is switched off" in page
+    assert client_a.post(PAGE + "/webhook-fallback", {"allow": "maybe"}).status_code == 302
+    assert secrets.source(_conn(org_a)) == secrets.NONE  # nothing but on/off changes it
+    client_a.post(PAGE + "/webhook-fallback", {"allow": "on"})
+    assert secrets.source(_conn(org_a)) == secrets.GLOBAL
+
+
+def test_signed_json_needs_the_orgs_own_secret(client_a, org_a):
+    client_a.post(PAGE + "/webhook-signing", {"require": "on"})
+    assert not secrets.signature_required(_conn(org_a))  # no secret to sign with yet
+    with org_a:  # a secret from before encrypted copies were kept: only its hash
+        conn = get_connection(KEY)
+        secrets.rotate(conn)
+        conn.update_settings(lambda v: v.pop("webhook_secret_encrypted"))
+    response = client_a.post(PAGE + "/webhook-signing", {"require": "on"}, follow=True)
+    assert "Generate a new webhook secret first" in html.unescape(_text(response))
+    assert not secrets.signature_required(_conn(org_a))
+    client_a.post(PAGE + "/webhook-secret")
+    client_a.post(PAGE + "/webhook-signing", {"require": "on"})
+    assert secrets.signature_required(_conn(org_a))
+    assert "signed JSON only" in _text(client_a.get(PAGE))
+    client_a.post(PAGE + "/webhook-secret/remove")  # no secret, no signing
+    assert not secrets.signature_required(_conn(org_a))
 
 
 def test_members_cannot_change_trigger_settings(org_a, sequences_a):
@@ -129,6 +172,8 @@ def test_members_cannot_change_trigger_settings(org_a, sequences_a):
     assert member.post(PAGE + "/trigger", {"trigger_mode": "both",
                                            "sequence": sequences_a[0]}).status_code == 403
     assert member.post(PAGE + "/webhook-secret").status_code == 403
+    assert member.post(PAGE + "/webhook-fallback", {"allow": "off"}).status_code == 403
+    assert member.post(PAGE + "/webhook-signing", {"require": "on"}).status_code == 403
     assert "trigger_mode" not in _conn(org_a).settings
     anonymous = Client(HTTP_HOST=host_of(org_a))
     assert anonymous.post(PAGE + "/webhook-secret").status_code == 302  # to the login page

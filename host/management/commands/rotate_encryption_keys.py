@@ -2,8 +2,10 @@
 
     TOKEN_ENCRYPTION_KEYS=new,old python manage.py rotate_encryption_keys
 
-Covers every organization's integration credentials and the pending OAuth states in the public
-schema. After it ran, the old key can be removed from ``TOKEN_ENCRYPTION_KEYS``. Safe to re-run.
+Covers every organization's integration credentials, the encrypted values in integration
+settings (keys ending in ``_encrypted``, e.g. the Salesforce webhook secret kept for signature
+checks) and the pending OAuth states in the public schema. After it ran, the old key can be
+removed from ``TOKEN_ENCRYPTION_KEYS``. Safe to re-run.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class Command(BaseCommand):
         from tenants.models import OAuthState, Organization
 
         crypto.reset_cache()  # pick up the current TOKEN_ENCRYPTION_KEYS
-        connections = 0
+        connections = values = 0
         for org in Organization.objects.exclude(schema_name="public").order_by("schema_name"):
             with org, transaction.atomic():
                 rows = IntegrationConnection.objects.select_for_update().exclude(
@@ -43,6 +45,15 @@ class Command(BaseCommand):
                         conn.credentials_encrypted, f"{org.schema_name}/{conn.provider}")
                     conn.save(update_fields=["credentials_encrypted"])
                     connections += 1
+                for conn in IntegrationConnection.objects.select_for_update():
+                    names = [k for k, v in conn.settings.items()
+                             if k.endswith("_encrypted") and isinstance(v, str) and v]
+                    for name in names:
+                        conn.settings[name] = _rotate(
+                            conn.settings[name], f"{org.schema_name}/{conn.provider}/{name}")
+                    if names:
+                        conn.save(update_fields=["settings"])
+                        values += len(names)
         states = 0
         with transaction.atomic():
             for pending in OAuthState.objects.select_for_update().exclude(
@@ -52,4 +63,5 @@ class Command(BaseCommand):
                 pending.save(update_fields=["private_state_encrypted"])
                 states += 1
         self.stdout.write(f"Re-encrypted {connections} connection credential(s) and "
-                          f"{states} pending OAuth state(s) with the newest key.")
+                          f"{states} pending OAuth state(s) with the newest key "
+                          f"(and {values} encrypted setting(s)).")

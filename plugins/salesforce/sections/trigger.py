@@ -82,6 +82,9 @@ def context(request, conn) -> dict:
         "stale_sequence": stale,
         "webhook_url": org_base_url(request.tenant) + webhook_path(),
         "secret_source": secrets.source(conn),
+        "fallback_state": secrets.fallback_state(conn),
+        "signature_required": secrets.signature_required(conn),
+        "can_sign": bool(secrets.signing_keys(conn)),
         "secret_created_at": _when(conn.settings.get("webhook_secret_created_at")),
         "previous_secret_until": _grace_until(conn),
         "json_example": JSON_EXAMPLE,
@@ -150,6 +153,45 @@ def remove_secret(request):
     return redirect("salesforce:settings")
 
 
+def _switch(request, name: str) -> bool | None:
+    """An on/off choice posted by a settings button, or None for anything else."""
+    return {"on": True, "off": False}.get(request.POST.get(name, ""))
+
+
+@require_POST
+@org_admin_required
+def webhook_fallback(request):
+    """Allow or refuse the platform's global secret for this org (when it has none of its own)."""
+    conn = _connection()
+    allow = _switch(request, "allow")
+    if allow is None:
+        messages.error(request, "Choose whether the global webhook secret may be used.")
+        return redirect("salesforce:settings")
+    conn.update_settings(lambda v: v.update({secrets.ALLOW_FALLBACK: allow}))
+    messages.success(request, "The global webhook secret is " + (
+        "accepted again for this organization (while it is connected to Salesforce)." if allow
+        else "no longer accepted for this organization."))
+    return redirect("salesforce:settings")
+
+
+@require_POST
+@org_admin_required
+def webhook_signing(request):
+    """Require (or stop requiring) signed JSON; needs the org's own secret to sign with."""
+    conn = _connection()
+    require = _switch(request, "require")
+    if require is None:
+        messages.error(request, "Choose whether JSON webhooks must be signed.")
+    elif require and not secrets.signing_keys(conn):
+        messages.error(request, "Generate a new webhook secret first: signatures are made with "
+                                "this organization's own secret.")
+    else:
+        conn.update_settings(lambda v: v.update({secrets.REQUIRE_SIGNATURE: require}))
+        messages.success(request, "JSON webhooks must now be signed (x-salesforce-signature)."
+                         if require else "JSON webhooks no longer need a signature.")
+    return redirect("salesforce:settings")
+
+
 def _require_emulator():
     shortcuts = emulator_shortcuts()
     if shortcuts is None:
@@ -196,6 +238,10 @@ urlpatterns = [
          name="webhook-secret"),
     path("settings/integrations/salesforce/webhook-secret/remove", remove_secret,
          name="webhook-secret-remove"),
+    path("settings/integrations/salesforce/webhook-fallback", webhook_fallback,
+         name="webhook-fallback"),
+    path("settings/integrations/salesforce/webhook-signing", webhook_signing,
+         name="webhook-signing"),
     path("settings/integrations/salesforce/emulator/outbound", emulator_outbound,
          name="emulator-outbound"),
     path("settings/integrations/salesforce/emulator/close-won", emulator_close_won,

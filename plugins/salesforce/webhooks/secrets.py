@@ -1,7 +1,13 @@
-"""Webhook secrets: the org's own (stored hashed, rotatable with a grace period) or the global one.
+"""Webhook secrets: the org's own (rotatable with a grace period) or the global one.
 
-Secrets are high-entropy random values, so a plain SHA-256 is the right storage. Comparison is in
-constant time on bytes, so non-ASCII input cannot crash it, and an empty secret never matches.
+Secrets are high-entropy random values, so a plain SHA-256 is the right storage for the secret
+check. A Fernet-encrypted copy (``TOKEN_ENCRYPTION_KEYS``) is kept too, because verifying a signed
+JSON body needs the key itself. Comparison is in constant time on bytes, so non-ASCII input cannot
+crash it, and an empty secret never matches.
+
+The global ``SALESFORCE_WEBHOOK_SECRET`` is known to every org that set up Salesforce with it, so it
+only counts for an org that is connected to Salesforce (the view then also requires the payload's
+org id to be the connected one) and has not switched the fallback off.
 """
 
 from __future__ import annotations
@@ -12,12 +18,21 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+
+from host import crypto
 
 HEADERS = ("HTTP_X_SALESFORCE_WEBHOOK_SECRET", "HTTP_X_WEBHOOK_SECRET")
 QUERY_PARAMS = ("token", "secret")
 GRACE_PERIOD = timedelta(hours=72)
 ORG, GLOBAL, NONE = "org", "global", "none"
+# Per-org settings an admin switches on the Salesforce page.
+ALLOW_FALLBACK = "webhook_global_fallback"  # default on
+REQUIRE_SIGNATURE = "webhook_require_signature"  # default off
+# Why the global fallback does or does not apply (shown on the settings page).
+FALLBACK_ON, FALLBACK_OFF, FALLBACK_UNSET, FALLBACK_NOT_CONNECTED = (
+    "on", "off", "unset", "not_connected")
 
 
 def _digest(value: bytes) -> str:
@@ -39,33 +54,76 @@ def _global() -> bytes:
     return (settings.SALESFORCE_WEBHOOK_SECRET or "").strip().encode("utf-8")
 
 
+def fallback_state(connection) -> str:
+    """Whether the global secret may count for this org, or why not."""
+    if not _global():
+        return FALLBACK_UNSET
+    if connection is not None and connection.settings.get(ALLOW_FALLBACK) is False:
+        return FALLBACK_OFF
+    if connection is None or connection.status != connection.Status.CONNECTED or \
+            not connection.external_account_id:
+        return FALLBACK_NOT_CONNECTED
+    return FALLBACK_ON
+
+
 def source(connection) -> str:
     """Which secret is in effect for this org: its own, the global fallback, or none.
 
     ``connection`` may be None (the org never opened the Salesforce page)."""
     if connection is not None and connection.settings.get("webhook_secret_sha256"):
         return ORG
-    return GLOBAL if _global() else NONE
+    return GLOBAL if fallback_state(connection) == FALLBACK_ON else NONE
 
 
-def matches(connection, provided: bytes | None) -> bool:
-    """True when ``provided`` is the secret in effect (the org's own excludes the global one)."""
+def signature_required(connection) -> bool:
+    return bool(connection is not None and connection.settings.get(REQUIRE_SIGNATURE))
+
+
+def _previous_valid(connection) -> bool:
+    until = connection.settings.get("previous_webhook_secret_valid_until")
+    return bool(until and datetime.fromisoformat(until) > timezone.now())
+
+
+def matches(connection, provided: bytes | None) -> str | None:
+    """``ORG`` or ``GLOBAL`` when ``provided`` is the secret in effect, else None (the org's own
+    excludes the global one)."""
     if not provided:
-        return False
+        return None
     mode = source(connection)
     if mode == GLOBAL:
-        return hmac.compare_digest(provided, _global())
+        return GLOBAL if hmac.compare_digest(provided, _global()) else None
     if mode == NONE:
-        return False
+        return None
     digest = _digest(provided)
     candidates = [connection.settings["webhook_secret_sha256"]]
     previous = connection.settings.get("previous_webhook_secret_sha256")
-    until = connection.settings.get("previous_webhook_secret_valid_until")
-    if previous and until and datetime.fromisoformat(until) > timezone.now():
+    if previous and _previous_valid(connection):
         candidates.append(previous)
     # Compare against every candidate (no early exit) so timing reveals nothing.
     results = [hmac.compare_digest(digest, candidate) for candidate in candidates]
-    return any(results)
+    return ORG if any(results) else None
+
+
+def signing_keys(connection) -> list[bytes]:
+    """The org's secret (and the previous one during its grace period) as HMAC keys.
+
+    Empty when the org has no secret, or only one generated before encrypted copies were kept
+    (or under retired encryption keys): the admin generates a new secret then."""
+    if connection is None or source(connection) != ORG:
+        return []
+    names = ["webhook_secret_encrypted"]
+    if _previous_valid(connection):
+        names.append("previous_webhook_secret_encrypted")
+    keys = []
+    for name in names:
+        token = connection.settings.get(name)
+        if not token:
+            continue
+        try:
+            keys.append(str(crypto.decrypt_json(token)).encode())
+        except ImproperlyConfigured:
+            continue
+    return keys
 
 
 def rotate(connection) -> str:
@@ -76,9 +134,11 @@ def rotate(connection) -> str:
         current = values.get("webhook_secret_sha256")
         if current:
             values["previous_webhook_secret_sha256"] = current
+            values["previous_webhook_secret_encrypted"] = values.get("webhook_secret_encrypted", "")
             values["previous_webhook_secret_valid_until"] = (
                 timezone.now() + GRACE_PERIOD).isoformat()
         values["webhook_secret_sha256"] = _digest(secret.encode())
+        values["webhook_secret_encrypted"] = crypto.encrypt_json(secret)
         values["webhook_secret_created_at"] = timezone.now().isoformat()
 
     connection.update_settings(change)
@@ -86,11 +146,13 @@ def rotate(connection) -> str:
 
 
 SECRET_KEYS = ("webhook_secret_sha256", "previous_webhook_secret_sha256",
-               "previous_webhook_secret_valid_until", "webhook_secret_created_at")
+               "previous_webhook_secret_valid_until", "webhook_secret_created_at",
+               "webhook_secret_encrypted", "previous_webhook_secret_encrypted", REQUIRE_SIGNATURE)
 
 
 def remove_org_secret(connection) -> None:
-    """Forget the org's secrets (the global fallback applies again, if set)."""
+    """Forget the org's secrets (the global fallback applies again, if set and allowed); signing
+    is switched off with them, since there is no key left to sign with."""
     def forget(values: dict) -> None:
         for key in SECRET_KEYS:
             values.pop(key, None)

@@ -1,8 +1,9 @@
 """``POST /api/v1/integrations/salesforce/webhook`` on the org host.
 
-Order of checks, cheapest and safest first: org host, body size, secret (401 with no side
-effect), content type (415), payload (400), Salesforce org (403); then each event is stored
-before the answer is sent, and processed in Celery after commit.
+Order of checks, cheapest and safest first: org host, secret or signature (401 with no side
+effect), body size (413), content type (415), payload (400), Salesforce org (403); then each event
+is stored before the answer is sent, and processed in Celery after commit. The event is only a
+notification: processing re-reads the opportunity from Salesforce before anyone is enrolled.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from django.views.decorators.csrf import csrf_exempt
 from host.events import accept_event
 from host.integrations import is_enabled
 from host.models import IntegrationConnection
-from plugins.salesforce.webhooks import secrets
+from plugins.salesforce import ids
+from plugins.salesforce.webhooks import secrets, signing
 from plugins.salesforce.webhooks.payloads import ACK, PayloadError, parse_json, parse_outbound_message
 
 log = logging.getLogger(__name__)
@@ -53,14 +55,30 @@ def webhook(request):
     limit = settings.SALESFORCE_WEBHOOK_MAX_BYTES
     # No get_or_create: a refused request must not write anything, not even a connection row.
     connection = IntegrationConnection.objects.filter(provider=KEY).first()
-    if not secrets.matches(connection, secrets.provided_secret(request)):
-        return error(401, "INVALID_WEBHOOK_SECRET",
-                     "Missing or wrong webhook secret: send it in the x-salesforce-webhook-secret "
-                     "header or the token query parameter.")
-    body = _read_body(request, limit)
-    if body is None:
-        return error(413, "PAYLOAD_TOO_LARGE", f"The body is larger than {limit:,} bytes.")
     content_type = request.content_type.lower()
+    signature = request.META.get(signing.META_HEADER)
+    if signature:
+        body = _read_body(request, limit)
+        if body is None:
+            return error(413, "PAYLOAD_TOO_LARGE", f"The body is larger than {limit:,} bytes.")
+        try:
+            signing.verify(connection, signature, body)
+        except signing.SignatureError as exc:
+            return error(exc.status, exc.code, exc.message)
+        kind = secrets.ORG
+    else:
+        kind = secrets.matches(connection, secrets.provided_secret(request))
+        if kind is None:
+            return error(401, "INVALID_WEBHOOK_SECRET",
+                         "Missing or wrong webhook secret: send it in the "
+                         "x-salesforce-webhook-secret header or the token query parameter.")
+        if content_type == "application/json" and secrets.signature_required(connection):
+            return error(401, "SIGNATURE_REQUIRED",
+                         "This organization accepts signed JSON only: send the "
+                         "x-salesforce-signature header.")
+        body = _read_body(request, limit)
+        if body is None:
+            return error(413, "PAYLOAD_TOO_LARGE", f"The body is larger than {limit:,} bytes.")
     try:
         if content_type in XML_TYPES:
             org_id, events = parse_outbound_message(body)
@@ -75,7 +93,9 @@ def webhook(request):
     except PayloadError as exc:
         return error(exc.status, exc.code, exc.message)
     connected_org = connection.external_account_id if connection else ""
-    if connected_org and org_id[:15] != connected_org[:15]:
+    # The global secret is only in effect for a connected org (secrets.source), and only for
+    # events from that very Salesforce org (18-character ids compared in Salesforce's own case).
+    if (connected_org or kind == secrets.GLOBAL) and not ids.same(org_id, connected_org):
         return error(403, "ORG_MISMATCH",
                      "This event comes from another Salesforce org than the connected one.")
     with transaction.atomic():
