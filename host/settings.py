@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ SHARED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "api",
+    "axes",  # failed sign-ins: public schema, shared by every host (see "Sign-in throttling")
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "host.middleware.OrgMembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "host.urls_org"
@@ -120,6 +123,27 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Sign-in throttling (django-axes) -------------------------------------------------------------
+# Users are shared (public schema), so failures count per account and per client address across
+# every host and /admin/. 10 failures lock that account, or that address, for 15 minutes; while
+# locked, even the right password is refused. Failures live in the public schema (database
+# handler: the cache's keys are per org, which would give each host its own count).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = False  # a success of one's own account must not reset an address
+AXES_LOCKOUT_CALLABLE = "host.views.auth.locked_out"
+AXES_CLIENT_IP_CALLABLE = "host.client_ip.client_ip"
+AXES_VERBOSE = False  # its log lines would carry the typed usernames
+# The client address comes from X-Forwarded-For only behind a proxy the operator declares (the
+# same BEHIND_PROXY as the HTTPS settings; defined here too until those land).
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+# --- end sign-in throttling ----------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
