@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import os
 
+from celery.signals import setup_logging
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "host.settings")
 
 app = CeleryApp("host")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Workers and beat log through Django's LOGGING (the org tag and the secret-redaction filter)
+# instead of Celery's own root handler, which would replace them.
+app.conf.worker_hijack_root_logger = False
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _use_django_logging(**kwargs) -> None:
+    """Celery skips its own logging setup when this signal has a receiver."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
 
 
 @app.on_after_finalize.connect

@@ -216,12 +216,20 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False,
+                          "filters": ["redact"]},
+        # On the logger, so the record is clean before any handler (e.g. mail_admins) sees it.
+        "django.request": {"filters": ["redact"]},
+        "django.security": {"filters": ["redact"]},
         # Their DEBUG output prints tokens and the client secret.
         "requests_oauthlib": {"level": "INFO"},
         "oauthlib": {"level": "INFO"},
     },
 }
+
+# Error reports (admins' email, the DEBUG page) go through the same redaction as log lines.
+DEFAULT_EXCEPTION_REPORTER = "host.log_context.RedactingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "host.log_context.RedactingReporterFilter"
 
 # How links in emails reach an org host: <scheme>://<org domain>[:<port>]
 ORG_URL_SCHEME = env.str("ORG_URL_SCHEME", default="http" if DEBUG else "https")
