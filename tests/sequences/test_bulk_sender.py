@@ -10,8 +10,8 @@ from email.utils import getaddresses
 import pytest
 from django.test import Client
 
-from plugins.sequences.delivery import run_due_step
 from host.models import Contact
+from plugins.sequences.delivery import run_due_step
 from plugins.sequences.models import Sending, SendingSettings
 from tests.conftest import host_of
 from tests.sequences.test_delivery import enrolled
