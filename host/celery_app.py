@@ -34,6 +34,11 @@ def _register_periodic_tasks(sender, **kwargs) -> None:
 
     schedule: dict = {
         "host.sweep_pending_events": {"task": "host.sweep_pending_events", "schedule": 60.0},
+        # Retention (README "Retention"): expired rows that hold contact data or secrets.
+        "host.purge_expired_oauth_states": {"task": "host.purge_expired_oauth_states",
+                                            "schedule": 3600.0},
+        "api.purge_expired_idempotency_records": {
+            "task": "api.purge_expired_idempotency_records", "schedule": 3600.0},
     }
     for contributed in hooks().platform_periodic_tasks():
         schedule.update(contributed or {})

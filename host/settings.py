@@ -137,6 +137,8 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
 AXES_RESET_ON_SUCCESS = False  # a success of one's own account must not reset an address
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lockout ends 15 min after the 10th
+AXES_DISABLE_ACCESS_LOG = True  # no unbounded history of sign-ins (addresses, user agents)
 AXES_LOCKOUT_CALLABLE = "host.views.auth.locked_out"
 AXES_CLIENT_IP_CALLABLE = "host.client_ip.client_ip"
 AXES_VERBOSE = False  # its log lines would carry the typed usernames

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from host.celery_app import app
+from host.retention import BATCH_SIZE, delete_in_batches
 from host.tasking import for_each_org, org_task
 
 
@@ -38,3 +39,15 @@ def requeue_stuck_events_task() -> int:
 def sweep_pending_events() -> int:
     """Periodic (public): fan out the stuck-event sweep to every organization."""
     return for_each_org(requeue_stuck_events_task)
+
+
+@app.task(name="host.purge_expired_oauth_states")
+def purge_expired_oauth_states(batch_size: int = BATCH_SIZE) -> int:
+    """Periodic (public): pending authorizations (with their encrypted PKCE verifiers) go once
+    expired, used or not; the callback refuses them from then on anyway."""
+    from django.utils import timezone
+
+    from tenants.models import OAuthState
+
+    return delete_in_batches(OAuthState.objects.filter(expires_at__lt=timezone.now()),
+                             batch_size)
