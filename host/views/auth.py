@@ -10,11 +10,12 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 
 from tenants.models import Membership
@@ -23,6 +24,12 @@ ADMIN_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
 
 
 class OrgAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Please enter a correct email and password. Note that both fields may "
+                         "be case-sensitive.",
+    }
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if not user.memberships.filter(organization_id=self.request.tenant.pk).exists():
@@ -35,6 +42,19 @@ class OrgAuthenticationForm(AuthenticationForm):
 class OrgLoginView(auth_views.LoginView):
     form_class = OrgAuthenticationForm
     redirect_authenticated_user = True
+
+
+class StaffAuthenticationForm(AdminAuthenticationForm):
+    """The admin's sign-in: a right password of an account that is not staff is refused with
+    the wrong-password message already; it also counts towards the lockout like one."""
+
+    def confirm_login_allowed(self, user):
+        try:
+            super().confirm_login_allowed(user)
+        except ValidationError:
+            user_login_failed.send(sender=__name__, request=self.request,
+                                   credentials={"username": self.cleaned_data.get("username")})
+            raise
 
 
 def org_admin_required(view):
@@ -60,10 +80,8 @@ def locked_out(request, original_response=None, credentials=None):
     """django-axes' lockout page (429): the org's login page, or the admin's, with the reason."""
     if request.path.startswith("/admin/"):
         from django.contrib import admin
-        from django.contrib.admin.forms import AdminAuthenticationForm
 
-        form = admin.site.login_form or AdminAuthenticationForm
-        context = {**admin.site.each_context(request), "form": form(request),
+        context = {**admin.site.each_context(request), "form": StaffAuthenticationForm(request),
                    "title": "Log in", "app_path": request.get_full_path(),
                    "error_message": lockout_message()}
         return render(request, "admin/locked_out.html", context, status=429)

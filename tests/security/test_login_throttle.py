@@ -136,3 +136,12 @@ def test_failed_sign_ins_live_in_the_public_schema_only(org_a):
                        "WHERE table_name = 'axes_accessattempt'")
         schemas = {row[0] for row in cursor.fetchall()}
     assert schemas == {"public"}
+
+
+def test_a_non_staff_password_on_the_admin_counts_like_a_wrong_one(org_a, settings):
+    owner = owner_of(org_a)  # a real account, right password, but no staff access
+    for _ in range(LIMIT):
+        client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN, REMOTE_ADDR="203.0.113.41")
+        response = client.post("/admin/login/?next=/admin/",
+                               {"username": owner.username, "password": PASSWORD})
+    assert response.status_code == 429
