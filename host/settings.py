@@ -222,7 +222,6 @@ LOGGING = {
                           "filters": ["redact"]},
         # On the logger, so the record is clean before any handler (e.g. mail_admins) sees it.
         "django.request": {"filters": ["redact"]},
-        "django.security": {"filters": ["redact"]},
         # Their DEBUG output prints tokens and the client secret.
         "requests_oauthlib": {"level": "INFO"},
         "oauthlib": {"level": "INFO"},

@@ -20,7 +20,7 @@ from django.db import connection
 
 from api.keys import create_key
 from tests.reliability.workers import only_new_workers
-from tests.salesforce.conftest import emulator, sf  # noqa: F401 - fixtures for ``live``
+from tests.salesforce.conftest import sf  # noqa: F401 - fixtures for ``live``
 from tests.salesforce.test_webhook_support import (  # noqa: F401 - the live fixture
     JSON,
     XML,

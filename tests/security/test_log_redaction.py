@@ -40,7 +40,7 @@ def test_gunicorn_access_log_redacts_survey_tokens_and_query_secrets(django_db_s
             [sys.executable, "-m", "gunicorn", "host.wsgi:application", "--bind",
              f"127.0.0.1:{port}", "--workers", "1", "--access-logfile", "-",
              "--access-logformat", PROCFILE_FORMAT + ' "%(r)s" "%(f)s" %({location}o)s',
-             "--logger-class", "host.gunicorn_logging.RedactingLogger"],
+             "--logger-class", "host.gunicorn_logging.RedactingLogger", "--no-control-socket"],
             cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url()}, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True)
     try:
