@@ -118,6 +118,7 @@ def test_the_admin_login_is_throttled_too(staff, settings):
     attempt("guess-10")
     client, response = attempt(PASSWORD)
     assert response.status_code == 429 and "_auth_user_id" not in client.session
+    assert "Too many failed sign-in attempts" in response.content.decode()
     _age_attempts(16)
     client, response = attempt(PASSWORD)
     assert response.status_code == 302 and "_auth_user_id" in client.session
