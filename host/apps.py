@@ -11,3 +11,9 @@ class HostConfig(AppConfig):
         from host.integrations import registry
 
         registry()
+
+        from django.contrib import admin
+
+        from host.views.auth import StaffAuthenticationForm
+
+        admin.site.login_form = StaffAuthenticationForm

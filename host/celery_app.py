@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import os
 
-from celery.signals import beat_init
+from celery.signals import beat_init, setup_logging
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "host.settings")
 
 app = CeleryApp("host")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Workers and beat log through Django's LOGGING (the org tag and the secret-redaction filter)
+# instead of Celery's own root handler, which would replace them.
+app.conf.worker_hijack_root_logger = False
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _use_django_logging(**kwargs) -> None:
+    """Celery skips its own logging setup when this signal has a receiver."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
 
 
 @app.on_after_finalize.connect
@@ -22,6 +35,11 @@ def _register_periodic_tasks(sender, **kwargs) -> None:
     schedule: dict = {
         "host.sweep_pending_events": {"task": "host.sweep_pending_events", "schedule": 60.0},
         "host.beat_heartbeat": {"task": "host.beat_heartbeat", "schedule": 60.0},
+        # Retention (README "Retention"): expired rows that hold contact data or secrets.
+        "host.purge_expired_oauth_states": {"task": "host.purge_expired_oauth_states",
+                                            "schedule": 3600.0},
+        "api.purge_expired_idempotency_records": {
+            "task": "api.purge_expired_idempotency_records", "schedule": 3600.0},
     }
     for contributed in hooks().platform_periodic_tasks():
         schedule.update(contributed or {})

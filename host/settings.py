@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ SHARED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "api",
+    "axes",  # failed sign-ins: public schema, shared by every host (see "Sign-in throttling")
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "host.middleware.OrgMembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "host.urls_org"
@@ -147,6 +150,28 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_FAILURE_VIEW = "host.views.errors.csrf_failure"
+
+# --- Sign-in throttling (django-axes) -------------------------------------------------------------
+# Users are shared (public schema), so failures count per account and per client address across
+# every host and /admin/. 10 failures lock that account, or that address, for 15 minutes; while
+# locked, even the right password is refused. Failures live in the public schema (database
+# handler: the cache's keys are per org, which would give each host its own count).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = False  # a success of one's own account must not reset an address
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lockout ends 15 min after the 10th
+AXES_DISABLE_ACCESS_LOG = True  # no unbounded history of sign-ins (addresses, user agents)
+AXES_LOCKOUT_CALLABLE = "host.views.auth.locked_out"
+AXES_CLIENT_IP_CALLABLE = "host.client_ip.client_ip"
+AXES_VERBOSE = False  # its log lines would carry the typed usernames
+# The client address comes from X-Forwarded-For only behind a proxy the operator declares
+# (BEHIND_PROXY, above).
+# --- end sign-in throttling ----------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -230,12 +255,19 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False,
+                          "filters": ["redact"]},
+        # On the logger, so the record is clean before any handler (e.g. mail_admins) sees it.
+        "django.request": {"filters": ["redact"]},
         # Their DEBUG output prints tokens and the client secret.
         "requests_oauthlib": {"level": "INFO"},
         "oauthlib": {"level": "INFO"},
     },
 }
+
+# Error reports (admins' email, the DEBUG page) go through the same redaction as log lines.
+DEFAULT_EXCEPTION_REPORTER = "host.log_context.RedactingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "host.log_context.RedactingReporterFilter"
 
 # How links in emails reach an org host: <scheme>://<org domain>[:<port>]
 ORG_URL_SCHEME = env.str("ORG_URL_SCHEME", default="http" if DEBUG else "https")

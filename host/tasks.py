@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from host.celery_app import app
+from host.retention import BATCH_SIZE, delete_in_batches
 from host.tasking import for_each_org, org_task
 
 
@@ -46,3 +47,15 @@ def beat_heartbeat() -> None:
     from host.liveness import write_beat_heartbeat
 
     write_beat_heartbeat()
+
+
+@app.task(name="host.purge_expired_oauth_states")
+def purge_expired_oauth_states(batch_size: int = BATCH_SIZE) -> int:
+    """Periodic (public): pending authorizations (with their encrypted PKCE verifiers) go once
+    expired, used or not; the callback refuses them from then on anyway."""
+    from django.utils import timezone
+
+    from tenants.models import OAuthState
+
+    return delete_in_batches(OAuthState.objects.filter(expires_at__lt=timezone.now()),
+                             batch_size)

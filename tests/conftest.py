@@ -26,6 +26,22 @@ def pytest_configure(config):
         raise pytest.UsageError(
             "The fake CRM test plugin is not installed: run the tests with `make test`."
         ) from None
+    _reserve_emulator_port()
+
+
+def _reserve_emulator_port() -> None:
+    """The session's Salesforce emulator listens on one port chosen now, and every process this
+    run starts (workers, beat, gunicorn) is configured with it as ``SALESFORCE_LOGIN_URL``: the
+    platform only speaks plain HTTP to the loopback emulator its operator configured."""
+    import socket
+
+    if "TEST_EMULATOR_PORT" in os.environ:
+        return
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    os.environ["TEST_EMULATOR_PORT"] = str(port)
+    os.environ["SALESFORCE_LOGIN_URL"] = f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +77,18 @@ def _disconnect_others() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """The session's Salesforce emulator, on the port workers and beat know (see
+    ``_reserve_emulator_port``). Tests reset it (the ``sf`` fixture) rather than start their own
+    when a worker or beat must reach it."""
+    from devtools.salesforce_emulator import start_emulator
+
+    handle = start_emulator(port=int(os.environ.get("TEST_EMULATOR_PORT", "0")))
+    yield handle
+    handle.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError as LibraryError
 from simple_salesforce.exceptions import SalesforceExpiredSession
@@ -68,15 +67,6 @@ class RecordUpdate:
     values: dict[str, Any]
 
 
-class _LoopbackHttpAdapter(HTTPAdapter):
-    """Sends simple-salesforce's ``https://`` requests to the loopback emulator over http."""
-
-    def send(self, request, **kwargs):
-        if request.url.startswith("https://"):
-            request.url = "http://" + request.url.removeprefix("https://")
-        return super().send(request, **kwargs)
-
-
 class _Session(requests.Session):
     """A session with a default timeout and, for the loopback emulator only, the http adapter."""
 
@@ -84,9 +74,7 @@ class _Session(requests.Session):
         super().__init__()
         self.timeout = timeout
         self.hooks["response"].append(on_response)
-        if login_hosts.is_loopback_http(instance_url):
-            self.trust_env = False  # no proxies for loopback
-            self.mount(f"https://{urlsplit(instance_url).netloc}/", _LoopbackHttpAdapter())
+        login_hosts.https_form(instance_url, self)
 
     def request(self, method, url, *args, **kwargs):
         if kwargs.get("timeout") is None:

@@ -92,13 +92,6 @@ def verify_signature(token: dict[str, Any]) -> None:
         )
 
 
-def _allow_http_if_loopback(url: str) -> None:
-    # oauthlib refuses http:// unless this is set; we only ever allow it for the loopback
-    # emulator (every other URL is checked for https by login_hosts.check_url first).
-    if login_hosts.is_loopback_http(url):
-        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-
-
 def _check_status(response: requests.Response) -> requests.Response:
     """Compliance hook: turn a 5xx or non-JSON token response into a clear error."""
     if response.status_code >= 500:
@@ -114,11 +107,22 @@ def _check_status(response: requests.Response) -> requests.Response:
     return response
 
 
-def _session(**kwargs) -> OAuth2Session:
+def _session(login_url: str, **kwargs) -> tuple[OAuth2Session, str]:
+    """A requests-oauthlib session for ``login_url`` and the login URL to give it: the https form
+    for the operator's loopback emulator, which this session alone sends over http."""
     sess = OAuth2Session(settings.SALESFORCE_CLIENT_ID, **kwargs)
     sess.register_compliance_hook("access_token_response", _check_status)
     sess.register_compliance_hook("refresh_token_response", _check_status)
-    return sess
+    return sess, login_hosts.https_form(login_url, sess)
+
+
+def _trusted(login_url: str) -> str:
+    """``login_url`` if the platform may send its client secret there (re-checked at every use:
+    stored states and credentials may predate a rule), else a ``TokenEndpointError``."""
+    try:
+        return login_hosts.check_url(login_url, "login host")
+    except LoginHostError as exc:
+        raise TokenEndpointError(str(exc)) from None
 
 
 def _token_error(exc: OAuth2Error, during: str) -> ConnectError:
@@ -156,21 +160,20 @@ def _unreachable(url: str, exc: Exception) -> Unreachable:
 def authorization_url(login_url: str, state: str) -> tuple[str, str]:
     """The Salesforce authorize URL for ``state``, and the PKCE verifier to keep server-side."""
     verifier = make_verifier()
-    _allow_http_if_loopback(login_url)
-    sess = _session(redirect_uri=settings.SALESFORCE_REDIRECT_URI, scope=SCOPES)
-    url, _ = sess.authorization_url(login_url + AUTHORIZE_PATH, state=state,
+    login_url = _trusted(login_url)
+    sess, base = _session(login_url, redirect_uri=settings.SALESFORCE_REDIRECT_URI, scope=SCOPES)
+    url, _ = sess.authorization_url(base + AUTHORIZE_PATH, state=state,
                                     code_challenge=s256(verifier),
                                     code_challenge_method="S256")
-    return url, verifier
+    return login_url + url.removeprefix(base), verifier
 
 
 def exchange_code(login_url: str, code: str, verifier: str) -> dict[str, Any]:
     """Redeem the authorization code (with the verifier and secret) at the same login host."""
-    token_url = login_url + TOKEN_PATH
-    _allow_http_if_loopback(token_url)
-    sess = _session(redirect_uri=settings.SALESFORCE_REDIRECT_URI, scope=SCOPES)
+    token_url = _trusted(login_url) + TOKEN_PATH
+    sess, base = _session(login_url, redirect_uri=settings.SALESFORCE_REDIRECT_URI, scope=SCOPES)
     try:
-        token = sess.fetch_token(token_url, code=code, code_verifier=verifier,
+        token = sess.fetch_token(base + TOKEN_PATH, code=code, code_verifier=verifier,
                                  client_secret=settings.SALESFORCE_CLIENT_SECRET,
                                  include_client_id=True, timeout=TIMEOUT)
     except OAuth2Error as exc:
@@ -183,11 +186,10 @@ def exchange_code(login_url: str, code: str, verifier: str) -> dict[str, Any]:
 
 def refresh(login_url: str, refresh_token: str) -> dict[str, Any]:
     """A new access token; the response carries a new ``refresh_token`` only under rotation."""
-    token_url = login_url + TOKEN_PATH
-    _allow_http_if_loopback(token_url)
-    sess = _session()  # no scope: Salesforce's refresh grant takes none (§1.10 #10)
+    token_url = _trusted(login_url) + TOKEN_PATH
+    sess, base = _session(login_url)  # no scope: Salesforce's refresh grant takes none (§1.10 #10)
     try:
-        token = sess.refresh_token(token_url, refresh_token=refresh_token,
+        token = sess.refresh_token(base + TOKEN_PATH, refresh_token=refresh_token,
                                    client_id=settings.SALESFORCE_CLIENT_ID,
                                    client_secret=settings.SALESFORCE_CLIENT_SECRET,
                                    timeout=TIMEOUT)
@@ -202,7 +204,8 @@ def refresh(login_url: str, refresh_token: str) -> dict[str, Any]:
 def fetch_identity(token: dict[str, Any]) -> dict[str, Any]:
     """Read the identity URL: org id, user id, username."""
     try:
-        id_url = login_hosts.check_url(token.get("id", ""), "identity URL")
+        id_url = login_hosts.check_url(token.get("id", ""), "identity URL",
+                                       path=login_hosts.IDENTITY_PATH)
     except LoginHostError as exc:
         raise TokenEndpointError(str(exc)) from None
     try:
@@ -224,7 +227,10 @@ def fetch_identity(token: dict[str, Any]) -> dict[str, Any]:
 
 def revoke(login_url: str, token: str) -> tuple[bool, str]:
     """Revoke a (refresh) token; ``(True, "")`` or ``(False, reason for the admin)``."""
-    url = login_url + REVOKE_PATH
+    try:
+        url = login_hosts.check_url(login_url, "login host") + REVOKE_PATH
+    except LoginHostError as exc:
+        return False, str(exc)
     try:
         resp = requests.post(url, data={"token": token}, timeout=TIMEOUT)
     except requests.RequestException as exc:

@@ -136,8 +136,13 @@ def connect_complete(connection, params, private_state):
                            "to start again.")
     login_url = private_state["login_url"]
     token = oauth.exchange_code(login_url, code, private_state["code_verifier"])
-    identity = oauth.fetch_identity(token)
-    result = oauth.connection_result(token, identity, login_url, private_state["login_host"])
+    try:
+        identity = oauth.fetch_identity(token)
+        result = oauth.connection_result(token, identity, login_url, private_state["login_host"])
+    except ConnectError:
+        # Salesforce issued a grant we will not keep: let it go rather than leave it live.
+        oauth.revoke(login_url, token.get("refresh_token") or token["access_token"])
+        raise
     stored = connection.external_account_id
     if stored and stored != result.external_account_id and \
             connection.status != connection.Status.DISCONNECTED:

@@ -52,14 +52,14 @@ def record(sending: Sending, kind: str, **detail) -> None:
 
 def deliver(sending_ids) -> dict[str, int]:
     outcome: dict[str, int] = {}
-    from_name = SendingSettings.load().from_name  # once per batch, not per sending
+    sender = SendingSettings.load()  # once per batch (this org's schema), not per sending
     for pk in sending_ids:
-        result = run_due_step(pk, from_name)
+        result = run_due_step(pk, sender)
         outcome[result] = outcome.get(result, 0) + 1
     return outcome
 
 
-def run_due_step(sending_id, from_name: str | None = None) -> str:
+def run_due_step(sending_id, sender: SendingSettings | None = None) -> str:
     """Run the sending's next step if it is due; return what happened."""
     now = timezone.now()
     with transaction.atomic():
@@ -81,9 +81,9 @@ def run_due_step(sending_id, from_name: str | None = None) -> str:
         survey = sending.sequence.survey
         org = connection.tenant
         try:
-            if from_name is None:
-                from_name = SendingSettings.load().from_name
-            message = build_email(org, sending, step, survey, from_name)
+            if sender is None:
+                sender = SendingSettings.load()
+            message = build_email(org, sending, step, survey, sender.from_name, sender.reply_to)
             message.send()
         except MAIL_ERRORS as exc:
             return _retry_later(sending, step, exc, now)

@@ -1,6 +1,15 @@
-"""The survey and reminder emails, in the contact's language."""
+"""The survey and reminder emails, in the contact's language.
+
+Bulk-sender rules (Gmail, Yahoo; RFC 8058): every email names its one-click unsubscribe URL in
+``List-Unsubscribe`` with ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (the URL must be
+https, i.e. ``ORG_URL_SCHEME`` in production; the operator's mail server signs both headers
+with DKIM). The sender is the organization: its name (or its From name) as display name and
+its own optional reply-to address.
+"""
 
 from __future__ import annotations
+
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -25,7 +34,16 @@ def unsubscribe_url(org, sending) -> str:
     return f"{org_base_url(org)}/s/{sending.token}/unsubscribe"
 
 
-def build_email(org, sending, step, survey, from_name: str) -> EmailMultiAlternatives:
+def sender_address(display_name: str) -> str:
+    """``DEFAULT_FROM_EMAIL``'s address under ``display_name``, quoted and encoded so that no
+    name (commas, quotes, angle brackets, line breaks, non-ASCII) can add or change addresses."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    name = " ".join((display_name or "").split())  # no CR/LF/tabs: one header line
+    return formataddr((name, address), charset="utf-8") if name else address
+
+
+def build_email(org, sending, step, survey, from_name: str,
+                reply_to: str = "") -> EmailMultiAlternatives:
     contact = sending.contact
     language = contact.preferred_language if contact.preferred_language in ("en", "fr") else "en"
     context = {
@@ -40,13 +58,12 @@ def build_email(org, sending, step, survey, from_name: str) -> EmailMultiAlterna
     with translation.override(language):
         text = render_to_string(f"sequences/email/survey_{language}.txt", context)
         html = render_to_string(f"sequences/email/survey_{language}.html", context)
-    sender = settings.DEFAULT_FROM_EMAIL
-    if from_name or org.name:
-        sender = f"{(from_name or org.name).replace('<', '').replace('>', '')} <{sender}>"
     message = EmailMultiAlternatives(
-        subject=SUBJECTS[(step.kind, language)].format(org=org.name),
-        body=text, from_email=sender, to=[contact.email],
-        headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>"},
+        subject=SUBJECTS[(step.kind, language)].format(org=" ".join(org.name.split())),
+        body=text, from_email=sender_address(from_name or org.name), to=[contact.email],
+        reply_to=[reply_to] if reply_to else None,
+        headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
     message.attach_alternative(html, "text/html")
     return message

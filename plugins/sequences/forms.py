@@ -32,5 +32,8 @@ class StepForm(forms.ModelForm):
 class SendingSettingsForm(forms.ModelForm):
     class Meta:
         model = SendingSettings
-        fields = ["from_name", "cooldown_days"]
-        labels = {"from_name": "From name", "cooldown_days": "Solicitation cooldown (days)"}
+        fields = ["from_name", "reply_to", "cooldown_days"]
+        labels = {"from_name": "From name", "reply_to": "Reply-to address",
+                  "cooldown_days": "Solicitation cooldown (days)"}
+        help_texts = {"from_name": "Shown as the sender; empty: the organization's name.",
+                      "reply_to": "Where contacts' replies go (optional)."}

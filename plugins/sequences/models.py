@@ -19,6 +19,8 @@ class SendingSettings(models.Model):
     """The organization's sending defaults (a single row)."""
 
     from_name = models.CharField(max_length=100, blank=True, default="")
+    # Where contacts' replies go; empty: to the sender address. Only ever this org's own.
+    reply_to = models.EmailField(blank=True, default="")
     cooldown_days = models.PositiveIntegerField(
         default=0, validators=[MaxValueValidator(3650)],
         help_text="No new survey for a contact within this many days of the last one; 0 disables.",

@@ -16,7 +16,6 @@ from datetime import date
 import pytest
 import requests
 
-from devtools.salesforce_emulator import start_emulator
 from tests.browser import chromium_page, log_in, screenshot
 from tests.conftest import ROOT, database_url, host_of, owner_of
 from tests.salesforce.conftest import CLIENT_ID, SECRET
@@ -41,18 +40,19 @@ def beat(celery_worker, tmp_path):
 
 
 @pytest.fixture
-def stack(http_server, celery_worker, beat, settings):
-    """Web (this process), worker and beat (processes), emulator (a thread here)."""
+def stack(http_server, celery_worker, beat, emulator, settings):
+    """Web (this process), worker and beat (processes), emulator (a thread here: the session's,
+    on the address the worker and beat are configured with)."""
     redirect = f"http://localhost:{http_server.port}/oauth/salesforce/callback"
-    emulator = start_emulator(port=0, redirect_uris=[redirect], seed="demo", contacts=40,
-                              opportunities=4)
+    emulator.state.reset(seed="demo", contacts=40, accounts=5, opportunities=4)
+    emulator.state.configure(redirect_uris=[redirect])
     settings.DEBUG = True  # the development-only emulator buttons of the guide's demo
     settings.SALESFORCE_LOGIN_URL = emulator.base_url
     settings.SALESFORCE_CLIENT_ID, settings.SALESFORCE_CLIENT_SECRET = CLIENT_ID, SECRET
     settings.SALESFORCE_REDIRECT_URI = redirect
     settings.ORG_URL_SCHEME, settings.ORG_URL_PORT = "http", str(http_server.port)
     yield emulator
-    emulator.stop()
+    emulator.state.reset()
 
 
 def mail_with(maildir, *needles: str) -> str | None:

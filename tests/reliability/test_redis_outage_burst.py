@@ -21,7 +21,7 @@ from host.events import STUCK_AFTER
 from host.models import InboundEvent
 from host.tasks import sweep_pending_events
 from plugins.salesforce.webhooks.payloads import ACK
-from tests.salesforce.conftest import emulator, sf  # noqa: F401 - fixtures
+from tests.salesforce.conftest import sf  # noqa: F401 - fixtures
 from tests.salesforce.test_webhook_outage import Redis, celery_on, worker_on
 from tests.salesforce.test_webhook_support import (  # noqa: F401 - fixture
     envelope,

@@ -29,7 +29,7 @@ from plugins.salesforce import pushback
 from plugins.salesforce.models import PushbackItem
 from plugins.salesforce.tasks import push_all_task
 from plugins.salesforce.webhooks.payloads import ACK
-from tests.salesforce.conftest import KEY, calls, emulator, sf  # noqa: F401 - fixtures
+from tests.salesforce.conftest import KEY, calls, sf  # noqa: F401 - fixtures
 from tests.salesforce.test_webhook_support import (  # noqa: F401 - fixture
     envelope,
     live_fixture,

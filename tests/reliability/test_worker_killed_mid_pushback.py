@@ -17,7 +17,7 @@ from plugins.salesforce import pushback
 from plugins.salesforce.models import PushbackItem
 from plugins.salesforce.tasks import push_all_task
 from tests.reliability.workers import kill_hard, only_new_workers, start_worker, stop
-from tests.salesforce.conftest import KEY, calls, connect, emulator, org_client, sf  # noqa: F401
+from tests.salesforce.conftest import KEY, calls, connect, org_client, sf  # noqa: F401
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow

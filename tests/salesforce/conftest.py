@@ -14,18 +14,11 @@ import pytest
 import requests
 from django.test import Client
 
-from devtools.salesforce_emulator import DEFAULT_REDIRECT_URI, start_emulator
+from devtools.salesforce_emulator import DEFAULT_REDIRECT_URI
 from tests.conftest import host_of, owner_of
 
 CLIENT_ID, SECRET = "demo-client-id", "demo-client-secret"
 KEY = "salesforce"
-
-
-@pytest.fixture(scope="session")
-def emulator():
-    handle = start_emulator(port=0)
-    yield handle
-    handle.stop()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from devtools.salesforce_emulator import start_emulator
 from host.integrations import get_connection
 from host.models import ExternalLink
 from tenants.models import Membership
@@ -35,18 +34,19 @@ def nav(page):
 
 
 @pytest.fixture
-def browser_emulator(http_server, settings):
+def browser_emulator(http_server, emulator, settings):
+    """The session's emulator (on the address the worker is configured with), seeded, with the
+    live server's callback registered."""
     redirect = f"http://localhost:{http_server.port}/oauth/salesforce/callback"
-    handle = start_emulator(port=0, redirect_uris=[redirect], seed="demo", contacts=CONTACTS,
-                            accounts=3, opportunities=0)
-    settings.SALESFORCE_LOGIN_URL = handle.base_url
+    emulator.state.reset(seed="demo", contacts=CONTACTS, accounts=3, opportunities=0)
+    emulator.state.configure(redirect_uris=[redirect])
+    settings.SALESFORCE_LOGIN_URL = emulator.base_url
     settings.SALESFORCE_CLIENT_ID = CLIENT_ID
     settings.SALESFORCE_CLIENT_SECRET = SECRET
     settings.SALESFORCE_REDIRECT_URI = redirect
-    # The relay sends the browser to the org's public address: this server's.
     settings.ORG_URL_SCHEME, settings.ORG_URL_PORT = "http", str(http_server.port)
-    yield handle
-    handle.stop()
+    yield emulator
+    emulator.state.reset()
 
 
 def test_the_salesforce_card_as_the_guide_walks_it(http_server, committed_org, browser_emulator,

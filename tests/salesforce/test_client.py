@@ -111,7 +111,7 @@ def test_salesforce_errors_become_plain_language_exceptions(connected):
     assert issubclass(errors.ApiLimitExceeded, errors.SalesforceError)
 
 
-def test_timeouts_and_unreachable_instances_are_unavailable(connected):
+def test_timeouts_and_unreachable_instances_are_unavailable(connected, settings):
     connected.state.configure(api_delay_seconds=1.5)
     with pytest.raises(errors.SalesforceUnavailable, match="did not answer in time"):
         _client(timeout=(2, 0.3)).query("SELECT Id FROM Contact")
@@ -120,16 +120,19 @@ def test_timeouts_and_unreachable_instances_are_unavailable(connected):
     creds = conn.credentials
     conn.store_result(ConnectionResult(conn.external_account_id, conn.account_label,
                                        {**creds, "instance_url": "http://127.0.0.1:9"}))
+    settings.SALESFORCE_LOGIN_URL = "http://127.0.0.1:9"  # the operator's emulator, gone
     with pytest.raises(errors.SalesforceUnavailable, match="could not be reached"):
         _client().query("SELECT Id FROM Contact")
 
 
-def test_http_instance_urls_are_refused_unless_loopback(connected):
+@pytest.mark.parametrize("instance_url", ["http://acme.my.salesforce.com",
+                                          "http://127.0.0.1:9", "https://evil.example"])
+def test_instance_urls_off_salesforce_or_the_operators_emulator_are_refused(connected,
+                                                                            instance_url):
     conn = get_connection(KEY)
     conn.store_result(ConnectionResult(conn.external_account_id, conn.account_label,
-                                       {**conn.credentials,
-                                        "instance_url": "http://acme.my.salesforce.com"}))
-    with pytest.raises(errors.InvalidRequest, match="must use https://"):
+                                       {**conn.credentials, "instance_url": instance_url}))
+    with pytest.raises(errors.InvalidRequest, match="not a Salesforce https:// address"):
         _client().query("SELECT Id FROM Contact")
     assert calls(connected, "query") == 0
 

@@ -50,7 +50,8 @@ def test_a_failing_revoke_still_disconnects_and_says_so(sf, client_a, org_a):
         assert conn.status == "disconnected" and conn.credentials == {}
 
 
-def test_disconnect_with_salesforce_unreachable_still_disconnects(sf, client_a, org_a):
+def test_disconnect_with_salesforce_unreachable_still_disconnects(sf, client_a, org_a,
+                                                                  settings):
     from host.contracts import ConnectionResult
 
     connect(client_a, org_a)
@@ -58,6 +59,7 @@ def test_disconnect_with_salesforce_unreachable_still_disconnects(sf, client_a, 
         conn = get_connection(KEY)
         conn.store_result(ConnectionResult(conn.external_account_id, conn.account_label, {
             **conn.credentials, "login_url": "http://127.0.0.1:9"}))
+    settings.SALESFORCE_LOGIN_URL = "http://127.0.0.1:9"  # the operator's emulator, gone
     page = _disconnect(client_a)
     assert "could not be reached" in page and "could not be revoked" in page
     with org_a:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import secrets as pysecrets
 
 import redis as redislib
@@ -19,7 +20,7 @@ from django.db import connection
 
 from api.keys import create_key
 from tests.reliability.workers import only_new_workers
-from tests.salesforce.conftest import emulator, sf  # noqa: F401 - fixtures for ``live``
+from tests.salesforce.conftest import sf  # noqa: F401 - fixtures for ``live``
 from tests.salesforce.test_webhook_support import (  # noqa: F401 - the live fixture
     JSON,
     XML,
@@ -112,3 +113,60 @@ def test_canaries_leave_no_trace(live):
     from host.celery_app import app
 
     app.control.purge()
+
+
+def _wait_for(path, needle: str, seconds: float = 20) -> str:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        text = path.read_text(errors="replace") if path.exists() else ""
+        if needle in text:
+            return text
+        time.sleep(0.2)
+    raise AssertionError(f"{needle!r} never appeared in {path}")
+
+
+def test_worker_and_beat_log_through_the_platforms_filters(celery_worker, tmp_path):
+    """Celery replaced the root handlers in workers and beat, so their lines lost the org tag and
+    the redaction. A task message the worker cannot run is logged with its whole body: the
+    canaries in it must come out redacted, and every worker and beat line carries the tag."""
+    import os
+    import subprocess
+    import sys
+
+    from host.celery_app import app
+    from tests.conftest import ROOT, database_url
+
+    query, survey, bearer = (f"CANARY{kind}" + pysecrets.token_hex(12)
+                             for kind in ("query", "survey", "bearer"))
+    task = "canary.not_a_task_" + pysecrets.token_hex(4)
+    app.send_task(task, args=[f"https://org.example/api?token={query}",
+                              f"https://org.example/s/{survey}/unsubscribe"],
+                  kwargs={"authorization": f"Bearer {bearer}"})
+    worker_log = _wait_for(ROOT / ".dev" / f"test-worker-{os.getpid()}.log", task)
+
+    beat_log_path = tmp_path / "beat.log"
+    with open(beat_log_path, "w") as out:
+        beat = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "host", "beat", "-l", "info",
+             "-s", str(tmp_path / "beat-schedule")],
+            cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url()}, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            beat_log = _wait_for(beat_log_path, "beat: Starting")
+        finally:
+            beat.terminate()
+            beat.wait(timeout=15)
+
+    unknown = next(line for line in worker_log.splitlines() if task in line)
+    assert "[org=" in unknown and "celery.worker" in unknown
+    assert "token=[redacted]" in worker_log and "/s/[redacted]/unsubscribe" in worker_log
+    assert "Bearer [redacted]" in worker_log
+    for canary in (query, survey, bearer):
+        assert canary not in worker_log and canary not in beat_log
+    starting = next(line for line in beat_log.splitlines() if "beat: Starting" in line)
+    assert "[org=" in starting
+    celery_format = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+: [A-Z]+/")  # Celery's own handler
+    for log in (worker_log, beat_log):
+        assert not any(celery_format.match(line) for line in log.splitlines())

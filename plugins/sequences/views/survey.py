@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from plugins.sequences.models import Response, Sending
@@ -47,12 +48,17 @@ def answer(request, token):
     }, status=400 if error else 200)
 
 
+@csrf_exempt  # the unguessable token in the URL is the authority (RFC 8058 one-click)
 @require_http_methods(["GET", "POST"])
 def unsubscribe_page(request, token):
+    """GET shows the confirmation page; POST unsubscribes, idempotently: the page's button, or a
+    mailbox provider's one-click POST (``List-Unsubscribe=One-Click``, no session, no CSRF
+    token), which gets the done page itself instead of a redirect."""
     sending = _sending(token)
     if request.method == "POST":
         unsubscribe(sending)
-        return redirect("sequences:unsubscribe", token=token)
+        if request.POST.get("List-Unsubscribe") != "One-Click":
+            return redirect("sequences:unsubscribe", token=token)
     return render(request, "sequences/unsubscribe.html", {
         "sending": sending, "done": sending.contact.unsubscribed, "lang": _language(sending),
     })
