@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from host.contracts import Capability, ContactPage, ExternalContact, SyncPaused
@@ -84,8 +85,9 @@ def execute_run(run_id: int) -> SyncRun:
 
 
 def _finish(run: SyncRun, status: str, error: str) -> SyncRun:
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=status, error=error[:2000], finished_at=timezone.now()
+    done = {"total": F("processed")} if status == SyncRun.Status.SUCCEEDED else {}
+    SyncRun.objects.filter(pk=run.pk).update(  # a finished run did all there was: exact total
+        status=status, error=error[:2000], finished_at=timezone.now(), **done
     )
     run.refresh_from_db()
     return run

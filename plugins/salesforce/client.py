@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -112,6 +114,7 @@ class SalesforceClient:
         self.connection = connection
         self.timeout = timeout
         self.api_usage: ApiUsage | None = None
+        self.server_time: datetime | None = None  # Salesforce's clock, from the last ``Date``
         self._sf: Salesforce | None = None
 
     @classmethod
@@ -125,6 +128,11 @@ class SalesforceClient:
         match = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
             self.api_usage = ApiUsage(int(match.group(1)), int(match.group(2)))
+        if date := response.headers.get("Date"):
+            try:
+                self.server_time = parsedate_to_datetime(date)
+            except (TypeError, ValueError):
+                pass
         return response
 
     def _salesforce(self) -> Salesforce:

@@ -75,6 +75,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(resp.body)
 
+    def date_time_string(self, timestamp=None) -> str:
+        """The ``Date`` header follows the emulator's clock, as Salesforce's follows its own."""
+        return super().date_time_string(self.server.state.clock.timestamp())
+
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 
     def log_request(self, code="-", size="-") -> None:

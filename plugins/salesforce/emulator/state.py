@@ -179,6 +179,14 @@ class EmulatorState:
             rec = self.store.create(obj, check_values(obj, values, enforce=False, creating=True))
             return self.store.to_json(obj.name, rec, self.version)
 
+    def bulk_create(self, obj_name: str, rows: list[dict]) -> list[str]:
+        """Insert many records stamped in the same instant (a Data Loader / Bulk API import)."""
+        obj = self._obj(obj_name)
+        with self.lock:
+            now = self.clock.now()
+            return [self.store.create(obj, check_values(obj, row, enforce=False, creating=True),
+                                      when=now)["Id"] for row in rows]
+
     def update(self, obj_name: str, rid: str, values: dict) -> dict:
         obj = self._obj(obj_name)
         with self.lock:
