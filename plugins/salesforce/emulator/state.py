@@ -143,6 +143,7 @@ class EmulatorState:
                 else:
                     for rid in [r for r in table if r != self.config.user_id]:
                         del table[rid]
+            self.store.index.mark()  # the seed writes the tables directly
             return seed_demo(self, **kwargs) if dataset == "demo" else {}
 
     def configure(self, **settings) -> dict:
