@@ -8,14 +8,15 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import control, oauth, rest
+from . import access, control, oauth, rest, setup_api
 from .rest import fault_response
 from .state import EmulatorState
 from .web import Request, Response, json_response, redact, sf_error
 
 log = logging.getLogger("salesforce_emulator")
 ROUTES = [(set(methods.split("|")), re.compile(pattern), fn)
-          for methods, pattern, fn in oauth.ROUTES + rest.ROUTES + control.ROUTES]
+          for methods, pattern, fn in oauth.ROUTES + setup_api.ROUTES + rest.ROUTES
+          + control.ROUTES]
 
 
 OAUTH_PREFIX = "/services/oauth2/"
@@ -63,11 +64,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         req = Request(self.command, parts.path, query, self.headers, body)
+        access.serving(state.setup)  # field-level security for this request's user
         try:
             resp = dispatch(state, req)
         except Exception:
             log.exception("emulator error on %s %s", self.command, redact(self.path))
             resp = sf_error(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred (emulator)")
+        finally:
+            access.serving(None)
         self.send_response(resp.status)
         for key, value in resp.headers.items():
             self.send_header(key, value)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from . import ids, index
+from .access import field_access
 from .clock import parse_date, parse_datetime
 from .schema import NUMBER_TYPES, OBJECTS, STRING_TYPES, Field, SObject, lookup
 from .store import rest_value
@@ -272,7 +273,7 @@ def resolve(obj: SObject, path: str) -> list[Field]:
         hops.append(ref)
         cur = OBJECTS[ref.reference_to[0]]
     f = cur.field(parts[-1])
-    if f is None:
+    if f is None or not field_access(cur.name, f)[0]:  # absent, or hidden by field-level security
         raise SoqlError("INVALID_FIELD", f"No such column '{parts[-1]}' on entity '{cur.name}'. "
                         "If you are attempting to use a custom field, be sure to append the '__c' "
                         "after the custom field name. Please reference your WSDL or the describe "

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from . import ids
 from .clock import Clock
 from .oauth import TokenStore
+from .orgsetup import OrgSetup
 from .outbound import Outbound
 from .schema import OBJECTS, lookup
 from .soql import compile_query, execute
@@ -124,6 +125,11 @@ class EmulatorState:
             self.api_used = 0
             self.calls: Counter = Counter()
             self.outbound.reset()
+            if hasattr(self, "setup"):
+                self.setup.drop_extra_fields()
+            self.setup = OrgSetup(self.ids, self.config.user_id,
+                                  delivery_url=lambda: self.outbound.config.endpoint_url)
+            self.setup.seed()
             self.store.create(OBJECTS["User"], {
                 "Id": self.config.user_id, "Username": self.config.username,
                 "FirstName": self.config.first_name, "LastName": self.config.last_name,

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from . import ids
+from .access import field_access
 from .clock import fmt_rest, parse_date, parse_datetime
 from .index import StampIndex
 from .schema import NUMBER_TYPES, OBJECTS, STAGES, STRING_TYPES, Field, SObject
@@ -88,10 +89,11 @@ def check_values(obj: SObject, values: dict, *, enforce: bool = True, creating: 
         if key == "attributes":
             continue
         f = obj.field(key)
-        if f is None:
+        readable, editable = field_access(obj.name, f) if f is not None and enforce else (1, 1)
+        if f is None or not readable:
             raise WriteError("INVALID_FIELD",
                              f"No such column '{key}' on sobject of type {obj.name}", [key])
-        allowed = f.createable if creating else f.updateable
+        allowed = (f.createable if creating else f.updateable) and editable
         if enforce and not allowed:
             blocked.append(f.name)
             continue
