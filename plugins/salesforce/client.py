@@ -227,6 +227,27 @@ class SalesforceClient:
         name, rid = _check_name(sobject, "object"), _check_id(record_id)
         self._call(lambda sf: getattr(sf, name).update(rid, values))
 
+    def create(self, sobject: str, values: dict[str, Any]) -> str:
+        """Create one record (``POST sobjects/<name>``); the new record's id."""
+        name = _check_name(sobject, "object")
+        return self._call(lambda sf: sf.restful(f"sobjects/{name}", method="POST",
+                                                json=values))["id"]
+
+    def patch(self, sobject: str, record_id: str, values: dict[str, Any]) -> None:
+        """Update a record of any object, setup objects included (``PATCH``; 204)."""
+        name, rid = _check_name(sobject, "object"), _check_id(record_id)
+        self._call(lambda sf: sf.restful(f"sobjects/{name}/{rid}", method="PATCH", json=values))
+
+    def tooling_query(self, soql: str) -> list[dict[str, Any]]:
+        """Records of a Tooling API query (setup metadata: CustomField, WorkflowOutboundMessage)."""
+        return self._call(lambda sf: sf.restful("tooling/query", params={"q": soql}))["records"]
+
+    def tooling_create(self, sobject: str, body: dict[str, Any]) -> str:
+        """Create a Tooling API row (e.g. a ``CustomField``); its id."""
+        name = _check_name(sobject, "object")
+        return self._call(lambda sf: sf.restful(f"tooling/sobjects/{name}", method="POST",
+                                                json=body))["id"]
+
     def update_many(self, updates: list[RecordUpdate],
                     all_or_none: bool = False) -> list[dict[str, Any]]:
         """Update records with sObject Collections, 200 per call; one SaveResult per update, in
