@@ -248,6 +248,37 @@ class SalesforceClient:
         return self._call(lambda sf: sf.restful(f"tooling/sobjects/{name}", method="POST",
                                                 json=body))["id"]
 
+    # --- Bulk API 2.0 query jobs ------------------------------------------------------------------
+
+    def bulk_query(self, soql: str, operation: str = "queryAll") -> dict[str, Any]:
+        """Create a Bulk API 2.0 query job (CSV, comma, LF); the job info."""
+        body = {"operation": operation, "query": soql, "contentType": "CSV",
+                "columnDelimiter": "COMMA", "lineEnding": "LF"}
+        return self._call(lambda sf: sf.restful("jobs/query", method="POST", json=body))
+
+    def bulk_job(self, job_id: str) -> dict[str, Any]:
+        return self._call(lambda sf: sf.restful(f"jobs/query/{_check_id(job_id)}"))
+
+    def bulk_delete(self, job_id: str) -> None:
+        self._call(lambda sf: sf.restful(f"jobs/query/{_check_id(job_id)}", method="DELETE"))
+
+    def bulk_results(self, job_id: str, locator: str | None,
+                     max_records: int) -> requests.Response:
+        """One result set, *streamed*: read ``.raw`` and close it. ``Sforce-Locator`` names the
+        next set (``"null"`` at the end)."""
+        params = {"maxRecords": max_records, **({"locator": locator} if locator else {})}
+
+        def get(sf):
+            response = sf._call_salesforce(  # noqa: SLF001 - the library's streaming-capable call
+                "GET", f"{sf.base_url}jobs/query/{_check_id(job_id)}/results", name="results",
+                params=params, stream=True, headers={"Accept": "text/csv",
+                                                     "Accept-Encoding": "gzip"})
+            response.raw.decode_content = True
+            response.raw.auto_close = False  # let io.TextIOWrapper see EOF instead of a closed file
+            return response
+
+        return self._call(get)
+
     def update_many(self, updates: list[RecordUpdate],
                     all_or_none: bool = False) -> list[dict[str, Any]]:
         """Update records with sObject Collections, 200 per call; one SaveResult per update, in

@@ -11,6 +11,10 @@ Salesforce's own clock (the ``Date`` of its answer to the run's first call) minu
 next run starts exactly there: incremental runs read ``horizon_before <= SystemModstamp <
 horizon``. The first (full) run reads up to now, so a fresh connection shows every contact; the
 few records it read after its horizon are read once more by the next run.
+
+A first run with more than ``SALESFORCE_BULK_THRESHOLD`` contacts (by ``SELECT COUNT()``) reads
+them with one Bulk API 2.0 job instead (``bulk_sync``), falling back to REST pages if the job
+fails; incremental runs stay on REST.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.utils import timezone
 from simple_salesforce.format import format_soql
 
 from host.contracts import ContactPage, SyncPaused
-from plugins.salesforce import errors
+from plugins.salesforce import bulk_sync, errors
 from plugins.salesforce.client import SalesforceClient
 from plugins.salesforce.contacts import FIELDS, parse_datetime, soql_datetime, to_external_contact
 
@@ -55,7 +59,24 @@ def _pages(connection, checkpoint: dict):
     total = _count(client, cursor)
     if not cursor.get("next_from"):
         cursor.update(_horizon(client, cursor))
+        if not cursor.get("from") and total > bulk_sync.threshold():
+            cursor["mode"] = "bulk"
     yield ContactPage(contacts=[], checkpoint=cursor, total=total, api_calls=1)
+    if cursor.get("mode") == "bulk":
+        try:
+            for page in bulk_sync.pages(client, cursor, total):
+                cursor = page.checkpoint
+                yield page
+        except bulk_sync.JobFailed as exc:
+            cursor = {**cursor, "mode": "rest", "job": None}
+            yield ContactPage(contacts=[], checkpoint=cursor, total=total, api_calls=exc.api_calls,
+                              note=f"Bulk API 2.0 was not used: {exc.reason}. Synced by REST "
+                                   "pages instead.")
+        else:
+            yield ContactPage(contacts=[], checkpoint={"from": cursor["next_from"],
+                                                       "complete": True},
+                              total=total, api_calls=0)
+            return
     while True:
         _check_budget(client, budget)
         records = _page(client, cursor)

@@ -8,14 +8,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import access, control, oauth, rest, setup_api
+from . import access, bulk, control, oauth, rest, setup_api
 from .rest import fault_response
 from .state import EmulatorState
 from .web import Request, Response, json_response, redact, sf_error
 
 log = logging.getLogger("salesforce_emulator")
 ROUTES = [(set(methods.split("|")), re.compile(pattern), fn)
-          for methods, pattern, fn in oauth.ROUTES + setup_api.ROUTES + rest.ROUTES
+          for methods, pattern, fn in oauth.ROUTES + setup_api.ROUTES + bulk.ROUTES + rest.ROUTES
           + control.ROUTES]
 
 

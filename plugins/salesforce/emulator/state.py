@@ -121,6 +121,10 @@ class EmulatorState:
             self.store = Store(self.clock, self.ids, on_change=self._on_change)
             self.tokens = TokenStore()
             self.cursors: dict[str, dict] = {}
+            from .bulk import BulkConfig  # local import: bulk's routes import this module
+
+            self.bulk = BulkConfig()
+            self.bulk_jobs: dict = {}
             self.faults: list[Fault] = []
             self.api_used = 0
             self.calls: Counter = Counter()
