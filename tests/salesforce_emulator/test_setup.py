@@ -90,3 +90,32 @@ def test_setup_queries_outbound_messages_and_flows(sf, api):
     flows = api.query("SELECT ApiName, IsActive FROM FlowDefinitionView").json()["records"]
     assert flows[0]["IsActive"] is False
     assert api.query("SELECT Id, Email FROM Contact").status_code == 200  # others unchanged
+
+
+def test_bulk_query_job_completes_after_polls_and_pages_by_locator(sf, api):
+    import csv
+    import io
+
+    sf.state.bulk_create("Contact", [{"LastName": f'P "{i}"', "Title": "a\nb" if i == 1 else None}
+                                     for i in range(5)])
+    sf.state.bulk.in_progress_polls = 2
+    job = api("POST", f"{V}/jobs/query", json={"operation": "queryAll", "query":
+                                               "SELECT Id, LastName, Title, IsDeleted FROM "
+                                               "Contact"}).json()
+    assert job["state"] == "UploadComplete" and job["id"].startswith("750")
+    early = api("GET", f"{V}/jobs/query/{job['id']}/results")
+    assert early.status_code == 412
+    states = [api("GET", f"{V}/jobs/query/{job['id']}").json()["state"] for _ in range(3)]
+    assert states == ["InProgress", "InProgress", "JobComplete"]
+    rows, locator = [], None
+    while locator != "null":
+        page = api("GET", f"{V}/jobs/query/{job['id']}/results",
+                   params={"maxRecords": 2, **({"locator": locator} if locator else {})})
+        assert page.headers["Content-Type"] == "text/csv"
+        locator = page.headers["Sforce-Locator"]
+        parsed = list(csv.reader(io.StringIO(page.text, newline="")))
+        assert parsed[0] == ["Id", "LastName", "Title", "IsDeleted"]
+        rows += parsed[1:]
+    assert len(rows) == 5 and {r[3] for r in rows} == {"false"}
+    assert ["a\nb"] == [r[2] for r in rows if r[2]] and 'P "1"' in {r[1] for r in rows}
+    assert api("DELETE", f"{V}/jobs/query/{job['id']}").status_code == 204
