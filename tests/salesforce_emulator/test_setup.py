@@ -119,3 +119,20 @@ def test_bulk_query_job_completes_after_polls_and_pages_by_locator(sf, api):
     assert len(rows) == 5 and {r[3] for r in rows} == {"false"}
     assert ["a\nb"] == [r[2] for r in rows if r[2]] and 'P "1"' in {r[1] for r in rows}
     assert api("DELETE", f"{V}/jobs/query/{job['id']}").status_code == 204
+
+
+def test_setup_and_bulk_control_endpoints(sf):
+    import requests
+
+    url = sf.url("/__emulator__/setup")
+    state = requests.post(url, json={"action": "remove_field", "name": "CSAT_Score__c"},
+                          timeout=5).json()
+    assert "csat_score__c" in state["removed"]
+    state = requests.post(url, json={"action": "set_flow_active", "name": "Survey_on_Closed_Won",
+                                     "active": False}, timeout=5).json()
+    assert state["flows"] == {"Survey_on_Closed_Won": False}
+    bad = requests.post(url, json={"action": "explode"}, timeout=5)
+    assert bad.status_code == 400
+    bulk = requests.put(sf.url("/__emulator__/bulk"), json={"in_progress_polls": 3},
+                        timeout=5).json()
+    assert bulk["in_progress_polls"] == 3 and bulk["jobs"] == []

@@ -8,7 +8,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import access, bulk, control, oauth, rest, setup_api
+from . import access, bulk, control, oauth, rest, setup_api, setup_control
 from .rest import fault_response
 from .state import EmulatorState
 from .web import Request, Response, json_response, redact, sf_error
@@ -16,7 +16,7 @@ from .web import Request, Response, json_response, redact, sf_error
 log = logging.getLogger("salesforce_emulator")
 ROUTES = [(set(methods.split("|")), re.compile(pattern), fn)
           for methods, pattern, fn in oauth.ROUTES + setup_api.ROUTES + bulk.ROUTES + rest.ROUTES
-          + control.ROUTES]
+          + control.ROUTES + setup_control.ROUTES]
 
 
 OAUTH_PREFIX = "/services/oauth2/"
