@@ -1,10 +1,13 @@
-"""Contact sync from an emulator with 10,000 and 100,000 contacts, the manual queue at that size,
-and triggering 10,000 contacts from the queue.
+"""Contact sync from an emulator with 10,000 and 100,000 contacts, by REST pages and by one Bulk
+API 2.0 job side by side; the manual queue at that size, and triggering 10,000 contacts from it.
 
     .venv/bin/python -m benchmarks.sync
+    BENCH_SYNC_SIZES=100000,1000000 .venv/bin/python -m benchmarks.sync   # sizes to run
 
-Each size runs in a fresh child process (so its peak RSS is its own) against an emulator in a
-separate process. The reference: the same rows bulk-inserted straight into the database.
+Each size and mode runs in a fresh child process (so its peak RSS is its own) against an emulator
+in a separate process (seeded once per size). The reference: the same rows bulk-inserted straight
+into the database. "Waiting for Salesforce" is the time the sync spends in Salesforce calls (the
+emulator, sharing the CPU), including Bulk's poll waits.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from benchmarks.common import ROOT, report, setup
 
-SIZES = (10_000, 100_000)
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SYNC_SIZES", "10000,100000").split(","))
+MODES = ("rest", "bulk")
 
 
 def _free_port() -> int:
@@ -49,19 +53,23 @@ def _connect(org, base_url: str) -> None:
 
 def _time_salesforce_calls() -> list[float]:
     """Measure how long the sync waits for Salesforce (here the emulator, sharing the CPU)."""
+    from plugins.salesforce import bulk_sync
     from plugins.salesforce.client import SalesforceClient
 
     spent = [0.0]
-    original = SalesforceClient.query
 
-    def timed(self, *args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            spent[0] += time.perf_counter() - start
+    def timed(original):
+        def call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - start
+        return call
 
-    SalesforceClient.query = timed
+    for name in ("query", "bulk_query", "bulk_job", "bulk_results", "bulk_delete"):
+        setattr(SalesforceClient, name, timed(getattr(SalesforceClient, name)))
+    bulk_sync.time.sleep = timed(bulk_sync.time.sleep)  # poll waits are Salesforce's time too
     return spent
 
 
@@ -86,7 +94,7 @@ def _bulk_reference(n: int) -> float:
         org.delete(force_drop=True)
 
 
-def child(n: int, base_url: str) -> None:
+def child(n: int, base_url: str, mode: str) -> None:
     setup()
     from django.conf import settings
     from django.db import connection
@@ -102,6 +110,7 @@ def child(n: int, base_url: str) -> None:
     settings.SALESFORCE_CLIENT_ID, settings.SALESFORCE_CLIENT_SECRET = (
         "demo-client-id", "demo-client-secret")
     settings.SALESFORCE_REDIRECT_URI = "http://localhost:8000/oauth/salesforce/callback"
+    settings.SALESFORCE_BULK_THRESHOLD = 0 if mode == "bulk" else 10**9
     org = create_organization(f"bench-sync-{uuid.uuid4().hex[:6]}", "Bench sync",
                               owner_email=f"o{uuid.uuid4().hex[:6]}@bench.example",
                               owner_password="bench-password-123")
@@ -112,21 +121,26 @@ def child(n: int, base_url: str) -> None:
             start = time.perf_counter()
             run = execute_run(start_run("salesforce").pk)
             elapsed = time.perf_counter() - start
-        assert run.status == "succeeded", run.error
+        assert run.status == "succeeded" and not run.error, run.error
+        assert run.processed == n, run.processed
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         reference = _bulk_reference(n)
-        label = f"{n:,} contacts"
+        label = f"{n:,} contacts by {'REST pages' if mode == 'rest' else 'Bulk API 2.0'}"
         report(f"sync {label}: wall time", elapsed, "s")
         report(f"sync {label}: throughput", n / elapsed, "contacts/s")
         report(f"sync {label}: API calls", run.api_calls, "calls",
-               target=f"ceil(N/2000)+few = {math.ceil(n / 2000)}+2")
+               target=f"ceil(N/2000)+few = {math.ceil(n / 2000)}+2" if mode == "rest"
+               else "<= 10")
         report(f"sync {label}: peak RSS of the syncing process", rss_mb, "MB",
                target="flat from 10k to 100k")
         report(f"sync {label}: speed vs bulk insert", reference / elapsed, "x", target=">= 0.5")
         own = elapsed - waiting[0]
-        report(f"sync {label}: waiting for Salesforce (the emulator)", waiting[0], "s")
+        report(f"sync {label}: waiting for Salesforce (the emulator)", waiting[0], "s",
+               note=f"({waiting[0] / elapsed:.0%} of the sync)")
         report(f"sync {label}: platform side only, speed vs bulk insert", reference / own, "x",
                note="(sync time minus the emulator's response time)")
+        if mode == "bulk":
+            return
 
         owner = Membership.objects.get(organization=org).user
         client = Client(HTTP_HOST=org.get_primary_domain().domain)
@@ -161,8 +175,8 @@ def child(n: int, base_url: str) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        child(int(sys.argv[2]), sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        child(int(sys.argv[2]), sys.argv[3], sys.argv[4])
         return
     for n in SIZES:
         port = _free_port()
@@ -179,11 +193,12 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.2)
-            result = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "benchmarks.sync", "--child", str(n),
-                 f"http://127.0.0.1:{port}"], cwd=ROOT, env=os.environ.copy())
-            if result.returncode:
-                sys.exit(result.returncode)
+            for mode in MODES:
+                result = subprocess.run(  # noqa: S603
+                    [sys.executable, "-m", "benchmarks.sync", "--child", str(n),
+                     f"http://127.0.0.1:{port}", mode], cwd=ROOT, env=os.environ.copy())
+                if result.returncode:
+                    sys.exit(result.returncode)
         finally:
             emulator.terminate()
             emulator.wait()

@@ -92,6 +92,7 @@ class ContactPage:
     checkpoint: dict[str, Any]
     total: int | None = None  # records the CRM reported for this run, for the progress bar
     api_calls: int = 1
+    note: str = ""  # something the admin should know about the run (kept on the run)
 
 
 class SyncPaused(Exception):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from host.contracts import Capability, ContactPage, ExternalContact, SyncPaused
@@ -84,9 +85,12 @@ def execute_run(run_id: int) -> SyncRun:
 
 
 def _finish(run: SyncRun, status: str, error: str) -> SyncRun:
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=status, error=error[:2000], finished_at=timezone.now()
-    )
+    """A succeeded run did all there was (exact total) and keeps its notes (``page.note``)."""
+    if status == SyncRun.Status.SUCCEEDED:
+        done = {"total": F("processed"), **({"error": error[:2000]} if error else {})}
+    else:
+        done = {"error": error[:2000]}
+    SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now(), **done)
     run.refresh_from_db()
     return run
 
@@ -107,8 +111,11 @@ def persist_page(conn: IntegrationConnection, run: SyncRun, page: ContactPage) -
     run.api_calls += page.api_calls
     if page.total is not None:
         run.total = max(page.total, run.processed)
-    run.save(update_fields=["processed", "created", "updated", "deleted", "skipped",
-                            "api_calls", "total"])
+    fields = ["processed", "created", "updated", "deleted", "skipped", "api_calls", "total"]
+    if page.note:
+        run.error = page.note[:2000]
+        fields.append("error")
+    run.save(update_fields=fields)
     return counts
 
 

@@ -153,13 +153,26 @@ def lookup(name: str) -> SObject | None:
     return None
 
 
+def _visible(obj: SObject) -> list[dict]:
+    """Describe shows the fields the API user can read, ``updateable`` as they may edit them."""
+    from .access import field_access
+
+    out = []
+    for f in obj.fields.values():
+        readable, editable = field_access(obj.name, f)
+        if readable:
+            out.append({**f.describe(), "updateable": editable,
+                        "createable": f.createable and (editable or not f.custom)})
+    return out
+
+
 def describe(obj: SObject, version: str) -> dict:
     base = f"/services/data/v{version}/sobjects/{obj.name}"
     return {
         "name": obj.name, "label": obj.label, "labelPlural": obj.plural,
         "keyPrefix": obj.prefix, "custom": False, "createable": True, "updateable": True,
         "deletable": True, "queryable": True, "retrieveable": True, "searchable": True,
-        "fields": [f.describe() for f in obj.fields.values()],
+        "fields": _visible(obj),
         "childRelationships": [
             {"childSObject": c, "field": fk, "relationshipName": rel, "cascadeDelete": False}
             for c, fk, rel in obj.children.values()],

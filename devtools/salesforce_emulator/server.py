@@ -8,14 +8,15 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import control, oauth, rest
+from . import access, bulk, control, oauth, rest, setup_api, setup_control
 from .rest import fault_response
 from .state import EmulatorState
 from .web import Request, Response, json_response, redact, sf_error
 
 log = logging.getLogger("salesforce_emulator")
 ROUTES = [(set(methods.split("|")), re.compile(pattern), fn)
-          for methods, pattern, fn in oauth.ROUTES + rest.ROUTES + control.ROUTES]
+          for methods, pattern, fn in oauth.ROUTES + setup_api.ROUTES + bulk.ROUTES + rest.ROUTES
+          + control.ROUTES + setup_control.ROUTES]
 
 
 OAUTH_PREFIX = "/services/oauth2/"
@@ -63,17 +64,24 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         req = Request(self.command, parts.path, query, self.headers, body)
+        access.serving(state.setup)  # field-level security for this request's user
         try:
             resp = dispatch(state, req)
         except Exception:
             log.exception("emulator error on %s %s", self.command, redact(self.path))
             resp = sf_error(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred (emulator)")
+        finally:
+            access.serving(None)
         self.send_response(resp.status)
         for key, value in resp.headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(resp.body)))
         self.end_headers()
         self.wfile.write(resp.body)
+
+    def date_time_string(self, timestamp=None) -> str:
+        """The ``Date`` header follows the emulator's clock, as Salesforce's follows its own."""
+        return super().date_time_string(self.server.state.clock.timestamp())
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 

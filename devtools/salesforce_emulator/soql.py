@@ -14,8 +14,10 @@ Grammar::
 import operator
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 
-from . import ids
+from . import ids, index
+from .access import field_access
 from .clock import parse_date, parse_datetime
 from .schema import NUMBER_TYPES, OBJECTS, STRING_TYPES, Field, SObject, lookup
 from .store import rest_value
@@ -254,6 +256,7 @@ class Plan:
     order: list = field(default_factory=list)  # [(hops, desc, nulls_first)]
     limit: int | None = None
     offset: int = 0
+    bounds: tuple = (None, None)  # SystemModstamp range for the index (index.py)
 
 
 def resolve(obj: SObject, path: str) -> list[Field]:
@@ -270,7 +273,7 @@ def resolve(obj: SObject, path: str) -> list[Field]:
         hops.append(ref)
         cur = OBJECTS[ref.reference_to[0]]
     f = cur.field(parts[-1])
-    if f is None:
+    if f is None or not field_access(cur.name, f)[0]:  # absent, or hidden by field-level security
         raise SoqlError("INVALID_FIELD", f"No such column '{parts[-1]}' on entity '{cur.name}'. "
                         "If you are attempting to use a custom field, be sure to append the '__c' "
                         "after the custom field name. Please reference your WSDL or the describe "
@@ -352,7 +355,7 @@ def _bind_expr(obj: SObject, node):
 
 
 def bind(raw: RawQuery, obj: SObject) -> Plan:
-    plan = Plan(obj, limit=raw.limit, offset=raw.offset)
+    plan = Plan(obj, limit=raw.limit, offset=raw.offset, bounds=index.stamp_bounds(raw.where))
     seen = set()
     for item in raw.items:
         if item[0] == "count":
@@ -395,9 +398,12 @@ def compile_query(text: str) -> Plan:
 # ---------------------------------------------------------------- execution
 
 
-def _select(plan: Plan, store, rows, include_deleted: bool) -> list[dict]:
-    rows = [r for r in rows if (include_deleted or not r.get("IsDeleted"))
-            and (plan.pred is None or plan.pred(store, r))]
+def _select(plan: Plan, store, rows, include_deleted: bool, presorted: bool = False) -> list[dict]:
+    matches = (r for r in rows if (include_deleted or not r.get("IsDeleted"))
+               and (plan.pred is None or plan.pred(store, r)))
+    if presorted and plan.limit is not None:
+        return list(islice(matches, plan.offset, plan.offset + plan.limit))
+    rows = list(matches)
     for hops, desc, nulls_first in reversed(plan.order):
         get, f = _getter(hops), hops[-1]
         null_rank = 0 if nulls_first != desc else 2
@@ -406,7 +412,8 @@ def _select(plan: Plan, store, rows, include_deleted: bool) -> list[dict]:
             v = get(store, rec)
             return (null_rank, 0) if v is None else (1, _fold(f, v))
 
-        rows.sort(key=key, reverse=desc)
+        if not presorted:
+            rows.sort(key=key, reverse=desc)
     end = None if plan.limit is None else plan.offset + plan.limit
     return rows[plan.offset : end]
 
@@ -442,7 +449,8 @@ def serialize(plan: Plan, store, rec: dict, version: str, include_deleted: bool)
 
 def execute(plan: Plan, store, version: str, include_deleted: bool = False):
     """Return ``(totalSize, [record JSON])``; records is empty for ``SELECT COUNT()``."""
-    rows = _select(plan, store, store.tables[plan.obj.name].values(), include_deleted)
+    rows, presorted = index.candidates(plan, store.tables[plan.obj.name], store.index)
+    rows = _select(plan, store, rows, include_deleted, presorted)
     if plan.count:
         return len(rows), []
     return len(rows), [serialize(plan, store, r, version, include_deleted) for r in rows]

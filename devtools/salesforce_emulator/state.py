@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from . import ids
 from .clock import Clock
 from .oauth import TokenStore
+from .orgsetup import OrgSetup
 from .outbound import Outbound
 from .schema import OBJECTS, lookup
 from .soql import compile_query, execute
@@ -120,10 +121,19 @@ class EmulatorState:
             self.store = Store(self.clock, self.ids, on_change=self._on_change)
             self.tokens = TokenStore()
             self.cursors: dict[str, dict] = {}
+            from .bulk import BulkConfig  # local import: bulk's routes import this module
+
+            self.bulk = BulkConfig()
+            self.bulk_jobs: dict = {}
             self.faults: list[Fault] = []
             self.api_used = 0
             self.calls: Counter = Counter()
             self.outbound.reset()
+            if hasattr(self, "setup"):
+                self.setup.drop_extra_fields()
+            self.setup = OrgSetup(self.ids, self.config.user_id,
+                                  delivery_url=lambda: self.outbound.config.endpoint_url)
+            self.setup.seed()
             self.store.create(OBJECTS["User"], {
                 "Id": self.config.user_id, "Username": self.config.username,
                 "FirstName": self.config.first_name, "LastName": self.config.last_name,
@@ -143,6 +153,7 @@ class EmulatorState:
                 else:
                     for rid in [r for r in table if r != self.config.user_id]:
                         del table[rid]
+            self.store.index.mark()  # the seed writes the tables directly
             return seed_demo(self, **kwargs) if dataset == "demo" else {}
 
     def configure(self, **settings) -> dict:
@@ -178,6 +189,14 @@ class EmulatorState:
         with self.lock:
             rec = self.store.create(obj, check_values(obj, values, enforce=False, creating=True))
             return self.store.to_json(obj.name, rec, self.version)
+
+    def bulk_create(self, obj_name: str, rows: list[dict]) -> list[str]:
+        """Insert many records stamped in the same instant (a Data Loader / Bulk API import)."""
+        obj = self._obj(obj_name)
+        with self.lock:
+            now = self.clock.now()
+            return [self.store.create(obj, check_values(obj, row, enforce=False, creating=True),
+                                      when=now)["Id"] for row in rows]
 
     def update(self, obj_name: str, rid: str, values: dict) -> dict:
         obj = self._obj(obj_name)

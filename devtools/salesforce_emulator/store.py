@@ -3,7 +3,9 @@
 from datetime import date, datetime
 
 from . import ids
+from .access import field_access
 from .clock import fmt_rest, parse_date, parse_datetime
+from .index import StampIndex
 from .schema import NUMBER_TYPES, OBJECTS, STAGES, STRING_TYPES, Field, SObject
 
 
@@ -87,10 +89,11 @@ def check_values(obj: SObject, values: dict, *, enforce: bool = True, creating: 
         if key == "attributes":
             continue
         f = obj.field(key)
-        if f is None:
+        readable, editable = field_access(obj.name, f) if f is not None and enforce else (1, 1)
+        if f is None or not readable:
             raise WriteError("INVALID_FIELD",
                              f"No such column '{key}' on sobject of type {obj.name}", [key])
-        allowed = f.createable if creating else f.updateable
+        allowed = (f.createable if creating else f.updateable) and editable
         if enforce and not allowed:
             blocked.append(f.name)
             continue
@@ -109,6 +112,7 @@ class Store:
     def __init__(self, clock, id_factory, on_change=None):
         self.clock, self.ids, self.on_change = clock, id_factory, on_change
         self.tables: dict[str, dict[str, dict]] = {name: {} for name in OBJECTS}
+        self.index = StampIndex()
 
     def locate(self, obj: SObject, rid) -> dict:
         """The record for ``rid`` or WriteError MALFORMED_ID / NOT_FOUND / ENTITY_IS_DELETED."""
@@ -138,6 +142,7 @@ class Store:
         rec.update(values)
         self._derive(obj, rec)
         self.tables[obj.name][rec["Id"]] = rec
+        self.index.mark(obj.name)
         self._changed(obj, None, rec)
         return rec
 
@@ -178,6 +183,7 @@ class Store:
 
     def _touch(self, obj: SObject, rec: dict) -> None:
         rec["LastModifiedDate"] = rec["SystemModstamp"] = self.clock.now()
+        self.index.mark(obj.name)
         self._derive(obj, rec)
 
     def _derive(self, obj: SObject, rec: dict) -> None:
@@ -196,6 +202,7 @@ class Store:
                         and other["IsPrimary"]):
                     other["IsPrimary"] = False
                     other["LastModifiedDate"] = other["SystemModstamp"] = rec["SystemModstamp"]
+                    self.index.mark(obj.name)
 
     def _changed(self, obj: SObject, before, after) -> None:
         if self.on_change:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -100,6 +102,7 @@ class SalesforceClient:
         self.connection = connection
         self.timeout = timeout
         self.api_usage: ApiUsage | None = None
+        self.server_time: datetime | None = None  # Salesforce's clock, from the last ``Date``
         self._sf: Salesforce | None = None
 
     @classmethod
@@ -113,6 +116,11 @@ class SalesforceClient:
         match = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
             self.api_usage = ApiUsage(int(match.group(1)), int(match.group(2)))
+        if date := response.headers.get("Date"):
+            try:
+                self.server_time = parsedate_to_datetime(date)
+            except (TypeError, ValueError):
+                pass
         return response
 
     def _salesforce(self) -> Salesforce:
@@ -206,6 +214,58 @@ class SalesforceClient:
         """Update one record (``PATCH``; Salesforce answers 204)."""
         name, rid = _check_name(sobject, "object"), _check_id(record_id)
         self._call(lambda sf: getattr(sf, name).update(rid, values))
+
+    def create(self, sobject: str, values: dict[str, Any]) -> str:
+        """Create one record (``POST sobjects/<name>``); the new record's id."""
+        name = _check_name(sobject, "object")
+        return self._call(lambda sf: sf.restful(f"sobjects/{name}", method="POST",
+                                                json=values))["id"]
+
+    def patch(self, sobject: str, record_id: str, values: dict[str, Any]) -> None:
+        """Update a record of any object, setup objects included (``PATCH``; 204)."""
+        name, rid = _check_name(sobject, "object"), _check_id(record_id)
+        self._call(lambda sf: sf.restful(f"sobjects/{name}/{rid}", method="PATCH", json=values))
+
+    def tooling_query(self, soql: str) -> list[dict[str, Any]]:
+        """Records of a Tooling API query (setup metadata: CustomField, WorkflowOutboundMessage)."""
+        return self._call(lambda sf: sf.restful("tooling/query", params={"q": soql}))["records"]
+
+    def tooling_create(self, sobject: str, body: dict[str, Any]) -> str:
+        """Create a Tooling API row (e.g. a ``CustomField``); its id."""
+        name = _check_name(sobject, "object")
+        return self._call(lambda sf: sf.restful(f"tooling/sobjects/{name}", method="POST",
+                                                json=body))["id"]
+
+    # --- Bulk API 2.0 query jobs ------------------------------------------------------------------
+
+    def bulk_query(self, soql: str, operation: str = "queryAll") -> dict[str, Any]:
+        """Create a Bulk API 2.0 query job (CSV, comma, LF); the job info."""
+        body = {"operation": operation, "query": soql, "contentType": "CSV",
+                "columnDelimiter": "COMMA", "lineEnding": "LF"}
+        return self._call(lambda sf: sf.restful("jobs/query", method="POST", json=body))
+
+    def bulk_job(self, job_id: str) -> dict[str, Any]:
+        return self._call(lambda sf: sf.restful(f"jobs/query/{_check_id(job_id)}"))
+
+    def bulk_delete(self, job_id: str) -> None:
+        self._call(lambda sf: sf.restful(f"jobs/query/{_check_id(job_id)}", method="DELETE"))
+
+    def bulk_results(self, job_id: str, locator: str | None,
+                     max_records: int) -> requests.Response:
+        """One result set, *streamed*: read ``.raw`` and close it. ``Sforce-Locator`` names the
+        next set (``"null"`` at the end)."""
+        params = {"maxRecords": max_records, **({"locator": locator} if locator else {})}
+
+        def get(sf):
+            response = sf._call_salesforce(  # noqa: SLF001 - the library's streaming-capable call
+                "GET", f"{sf.base_url}jobs/query/{_check_id(job_id)}/results", name="results",
+                params=params, stream=True, headers={"Accept": "text/csv",
+                                                     "Accept-Encoding": "gzip"})
+            response.raw.decode_content = True
+            response.raw.auto_close = False  # let io.TextIOWrapper see EOF instead of a closed file
+            return response
+
+        return self._call(get)
 
     def update_many(self, updates: list[RecordUpdate],
                     all_or_none: bool = False) -> list[dict[str, Any]]:

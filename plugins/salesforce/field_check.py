@@ -95,8 +95,8 @@ def check_fields(fields: dict, chosen: dict[str, str]) -> list[FieldCheck]:
         if field is None:
             checks.append(FieldCheck(
                 setting, name, exists=False, problem="does not exist on Contact",
-                remedy=f"In Salesforce Setup, {create_hint(setting, name)}, or correct the "
-                       "name here."))
+                remedy=f"Click Create missing fields, or in Salesforce Setup, "
+                       f"{create_hint(setting, name)}, or correct the name here."))
             continue
         is_date = setting == "date_field"
         type_ok = field["type"] in (DATE_TYPES if is_date else SCORE_TYPES)

@@ -6,9 +6,11 @@ import pytest
 
 from host.integrations import get_connection
 from host.models import Contact, ExternalLink, SyncRun
+from plugins.salesforce.sync import LAG
 from tests.salesforce.conftest import calls, connect, org_client, page_text
 
 KEY = "salesforce"
+LAG_SECONDS = LAG.total_seconds() + 1
 
 
 @pytest.fixture
@@ -71,6 +73,7 @@ def test_incremental_sync_touches_exactly_changed_deleted_and_merged(
     sf.state.delete("Contact", ids[2])
     sf.state.merge("Contact", ids[3], [ids[4]])
     new = sf.state.create("Contact", {"LastName": "Newcomer", "Email": "new@example.com"})
+    sf.state.clock.advance(LAG_SECONDS)  # the next scheduled run, past the late-commit lag
     sync_now(synced_org, django_capture_on_commit_callbacks)
     with org_a:
         run = last_run()
@@ -178,9 +181,86 @@ def test_a_contact_deleted_in_salesforce_leaves_the_queue_and_its_sendings_stop(
         assert Sending.objects.get(contact=contact).status == "scheduled"
     sf.state.clock.advance(3600)
     sf.state.delete("Contact", victim["Id"])
+    sf.state.clock.advance(LAG_SECONDS)
     sync_now(synced_org, django_capture_on_commit_callbacks)
     with org_a:
         sending = Sending.objects.get(contact=contact)
         assert (sending.status, sending.failure_reason) == ("cancelled", "deleted in salesforce")
         assert sending.events.last().kind == "stopped"
         assert not ExternalLink.objects.filter(external_id=victim["Id"]).exists()
+
+
+def test_incremental_syncs_after_a_bulk_import_read_each_change_once(
+        sf, org_a, settings, celery_eager, django_capture_on_commit_callbacks):
+    """Issue 16: 5,000 contacts imported in one second, then three scheduled syncs with ten
+    changes each: every run makes a COUNT and one page, and reads the ten changes only."""
+    sf.state.reset(seed="empty")
+    sf.state.clock.freeze()
+    client = org_client(org_a)
+    assert "Connected" in page_text(connect(client, org_a))
+    sf.state.bulk_create("Contact", [{"LastName": f"Imported {i}", "Email": f"i{i}@example.com"}
+                                     for i in range(5000)])
+    interval = settings.SALESFORCE_SYNC_INTERVAL_MINUTES * 60
+    sf.state.clock.advance(interval)  # the first run after the import
+    sync_now(client, django_capture_on_commit_callbacks)
+    with org_a:
+        assert (last_run().status, last_run().processed) == ("succeeded", 5000)
+    ids = sorted(c["Id"] for c in sf_contacts(sf))
+    for round_ in range(3):
+        sf.state.clock.advance(interval / 2)
+        for rid in ids[round_ * 10:(round_ + 1) * 10]:
+            sf.state.update("Contact", rid, {"Title": f"Round {round_}"})
+        sf.state.clock.advance(interval / 2)
+        before = calls(sf, "query") + calls(sf, "queryAll")
+        sync_now(client, django_capture_on_commit_callbacks)
+        with org_a:
+            run = last_run()
+            assert (run.status, run.full) == ("succeeded", False), run.error
+            assert (run.processed, run.updated, run.total) == (10, 10, 10)
+            assert run.api_calls == 2
+        assert calls(sf, "query") + calls(sf, "queryAll") - before == 2
+    with org_a:
+        titles = set(ExternalLink.objects.filter(external_id__in=ids[:30])
+                     .values_list("contact__title", flat=True))
+        assert titles == {"Round 0", "Round 1", "Round 2"}
+
+
+def test_a_late_committed_stamp_inside_the_lag_is_still_read(
+        sf, synced_org, org_a, django_capture_on_commit_callbacks):
+    """A change stamped just before a run's start but visible only after it (a long
+    transaction) is read by the next run: runs end LAG before Salesforce's clock."""
+    sf.state.clock.freeze()
+    sync_now(synced_org, django_capture_on_commit_callbacks)
+    sf.state.clock.advance(3600)
+    late = sorted(c["Id"] for c in sf_contacts(sf))[0]
+    stamp = sf.state.clock.now()
+    sf.state.clock.advance(30)  # the run starts 30 s later, before the change commits
+    sync_now(synced_org, django_capture_on_commit_callbacks)
+    with org_a:
+        assert last_run().processed == 0
+    later = sf.state.clock.now()
+    sf.state.clock.freeze(stamp)  # stamped when its transaction started...
+    sf.state.update("Contact", late, {"Title": "Committed late"})
+    sf.state.clock.freeze(later)  # ...visible only now
+    sf.state.clock.advance(3600)
+    sync_now(synced_org, django_capture_on_commit_callbacks)
+    with org_a:
+        assert last_run().processed == 1
+        assert ExternalLink.objects.get(external_id=late).contact.title == "Committed late"
+
+
+def test_changes_younger_than_the_lag_wait_for_the_next_run_and_are_read_once(
+        sf, synced_org, org_a, django_capture_on_commit_callbacks):
+    """Records stamped within LAG before an incremental run may not all be committed yet: that
+    run leaves them, the next one reads them, the one after reads none of them."""
+    sf.state.clock.freeze()
+    sync_now(synced_org, django_capture_on_commit_callbacks)
+    sf.state.clock.advance(3600)
+    sf.state.bulk_create("Contact", [{"LastName": f"Batch {i}"} for i in range(50)])
+    processed = []
+    for _ in range(3):
+        sync_now(synced_org, django_capture_on_commit_callbacks)
+        with org_a:
+            processed.append(last_run().processed)
+        sf.state.clock.advance(LAG_SECONDS)
+    assert processed == [0, 50, 0]

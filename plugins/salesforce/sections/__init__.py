@@ -2,6 +2,14 @@
 ``context(request, connection) -> dict`` and optional ``urlpatterns`` for its own POST actions
 (mounted under /settings/integrations/salesforce/)."""
 
-from plugins.salesforce.sections import connection, events, mapping, pushback, sync, trigger
+from plugins.salesforce.sections import (
+    connection,
+    events,
+    mapping,
+    pushback,
+    setup_check,
+    sync,
+    trigger,
+)
 
-SECTIONS = [connection, trigger, mapping, sync, events, pushback]
+SECTIONS = [connection, trigger, mapping, sync, events, setup_check, pushback]

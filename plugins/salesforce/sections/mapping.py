@@ -2,7 +2,8 @@
 
 Test Fields checks the names in the form (saved or not) against a fresh describe of Contact.
 Saving checks them too (a describe cached for a few minutes); failures re-render the page with
-the problems and a *Save anyway* button.
+the problems and a *Save anyway* button. When fields are missing (or not writable by the
+connected user), *Create missing fields* creates them and grants access (``field_setup``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from host.views.auth import org_admin_required
 from plugins.salesforce import errors
 from plugins.salesforce.client import SalesforceClient
 from plugins.salesforce.field_check import mapping, run_test_fields
+from plugins.salesforce.field_setup import create_missing_fields, fixable
 from plugins.salesforce.mapping_forms import MappingForm
 
 KEY = "salesforce"
@@ -41,6 +43,8 @@ def _render(request, conn, form, status=200, **extra):
 
     ctx = settings_context(request, conn)
     ctx.update(mapping_form=form, **extra)
+    checks = ctx.get("field_checks") or []
+    ctx["fields_fixable"] = conn.is_connected and any(fixable(c) for c in checks)
     return render(request, "salesforce/settings.html", ctx, status=status)
 
 
@@ -65,6 +69,28 @@ def test_fields(request):
         return _render(request, conn, form, status=400)
     checks, error = _check(conn, form.chosen(), refresh=True)
     return _render(request, conn, form, field_checks=checks, mapping_test_error=error)
+
+
+@require_POST
+@org_admin_required
+def create_fields(request):
+    """Create missing fields, grant the connected user access, then Test Fields again."""
+    conn = _connection()
+    form = MappingForm(request.POST)
+    if not form.is_valid():
+        return _render(request, conn, form, status=400)
+    checks, error = _check(conn, form.chosen(), refresh=True)
+    if error:
+        return _render(request, conn, form, mapping_test_error=error)
+    try:
+        steps, checks = create_missing_fields(SalesforceClient(conn), form.chosen(), checks)
+    except NeedsReconnect as exc:
+        return _render(request, conn, form, mapping_test_error=f"Salesforce needs to be "
+                                                               f"reconnected: {exc}")
+    except errors.SalesforceError as exc:
+        return _render(request, conn, form, field_checks=checks,
+                       mapping_test_error=f"Salesforce refused a step: {exc.message}")
+    return _render(request, conn, form, field_checks=checks, field_setup_steps=steps)
 
 
 @require_POST
@@ -107,4 +133,6 @@ def _store(conn, chosen, checks) -> None:
 urlpatterns = [
     path("settings/integrations/salesforce/mapping", save, name="mapping-save"),
     path("settings/integrations/salesforce/test-fields", test_fields, name="mapping-test"),
+    path("settings/integrations/salesforce/create-fields", create_fields,
+         name="mapping-create-fields"),
 ]
