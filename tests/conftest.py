@@ -193,14 +193,16 @@ def _drop(org, attempts: int = 5) -> None:
             time.sleep(0.5 * (attempt + 1))
 
 
-def database_url() -> str:
+def database_url(name: str | None = None) -> str:
+    """A URL of the test server: the test database, or database ``name`` on it."""
     db = settings.DATABASES["default"]
+    name = name or db["NAME"]
     host = db.get("OPTIONS", {}).get("host") or db.get("HOST") or ""
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     if host.startswith("/"):
-        return f"postgres://{auth}@/{db['NAME']}?host={host}"
+        return f"postgres://{auth}@/{name}?host={host}"
     port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{auth}@{host}{port}/{db['NAME']}"
+    return f"postgres://{auth}@{host}{port}/{name}"
 
 
 @pytest.fixture(scope="session")

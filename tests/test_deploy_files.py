@@ -165,11 +165,13 @@ def test_the_web_environment_is_the_complete_documented_production_environment()
         web_environment({k: v for k, v in SAMPLE.items() if k != "SECRET_KEY"})
 
 
+# repr() without memory addresses: lazy objects (e.g. django-axes' defaults) print one.
 SETTINGS_DUMP = """
-import json, django
+import json, re, django
 django.setup()
 from django.conf import settings
-print(json.dumps({k: repr(getattr(settings, k)) for k in dir(settings) if k.isupper()}))
+print(json.dumps({k: re.sub(r" at 0x[0-9a-f]+", "", repr(getattr(settings, k)))
+                  for k in dir(settings) if k.isupper()}))
 """
 
 

@@ -25,6 +25,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from devtools.salesforce_emulator import start_emulator
 from tests.browser import ARGS, ARTIFACTS, CHROMIUM, log_in, screenshot
+from tests.conftest import database_url
 from tests.production import stack as prod
 from tests.waiting import wait_for
 
@@ -33,20 +34,10 @@ SEQUENCE = "Post-purchase NPS"
 DATABASE = "prod_walk"
 
 
-def _database_url(name: str) -> str:
-    db = settings.DATABASES["default"]
-    host = db.get("OPTIONS", {}).get("host") or db.get("HOST") or ""
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    if host.startswith("/"):
-        return f"postgres://{auth}@/{name}?host={host}"
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{auth}@{host}{port}/{name}"
-
-
 def _admin_sql(*statements: str) -> None:
     import psycopg
 
-    with psycopg.connect(_database_url("postgres"), autocommit=True) as conn:
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
         for statement in statements:
             conn.execute(statement)
 
@@ -106,7 +97,7 @@ def production(tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "host.settings",
         "DEBUG": "false",
         "SECRET_KEY": prod.secret_key(),
-        "DATABASE_URL": _database_url(DATABASE),
+        "DATABASE_URL": database_url(DATABASE),
         "REDIS_URL": _redis_url(),
         "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "PLATFORM_DOMAIN": "localhost",
