@@ -1,8 +1,9 @@
 """The product docs' request and response examples, as ``OpenApiExample`` for the schema.
 
-Values follow /work/shared/reference/demeterrr-api.md (the docs' contact, meta, execute and error
-examples); the docs show bodies only, so ids and names are filled in consistently here. Kept in one
-module so the views stay readable and every operation draws on the same sample contact.
+Values follow the product's API reference (its contact fields and custom-field keys, the list
+``meta`` of 247 contacts, the email-first execute payload with ``queued`` results, the exact error
+messages); where it shows no values, ids and names are filled in consistently here. One module, so
+the views stay readable and every operation shows the same sample contact.
 """
 
 from __future__ import annotations

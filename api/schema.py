@@ -85,6 +85,17 @@ def cached_schema(api_version: str | None = None) -> dict:
     return _generate(api_version, spectacular_settings.VERSION)
 
 
+def rendered_schema(renderer, media_type: str, api_version: str | None = None) -> bytes:
+    """The schema rendered as ``renderer`` does for ``media_type`` (JSON, YAML), also kept per
+    process: rendering the document costs more than generating it."""
+    return _render(type(renderer), media_type, api_version, spectacular_settings.VERSION)
+
+
+@lru_cache(maxsize=16)
+def _render(renderer_class, media_type: str, api_version: str | None, schema_version: str) -> bytes:
+    return renderer_class().render(_generate(api_version, schema_version), media_type, {})
+
+
 @lru_cache(maxsize=8)
 def _generate(api_version: str | None, schema_version: str) -> dict:
     generator = SchemaGenerator(urlconf=URLCONF, api_version=api_version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from drf_spectacular.renderers import (
@@ -14,17 +15,16 @@ from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.response import Response
 
 from api import errors
-from api.schema import URLCONF, cached_schema
+from api.schema import URLCONF, rendered_schema
 from api.scopes import SCOPES
 from api.views.base import PUBLIC, ApiView
 
 
 class SchemaView(SpectacularAPIView):
     """``/api/v1/schema/``: OpenAPI 3 (JSON by default, YAML with ``?format=yaml``), generated once
-    per process (``api.schema.cached_schema``), not per request."""
+    and rendered once per process and format (``api.schema``), not per request."""
 
     required_scopes = PUBLIC
     authentication_classes: list = []
@@ -36,9 +36,13 @@ class SchemaView(SpectacularAPIView):
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
-        suffix = request.accepted_renderer.format
-        return Response(cached_schema(request.version), headers={
-            "Content-Disposition": f'inline; filename="{spectacular_settings.TITLE}.{suffix}"'})
+        renderer, media_type = request.accepted_renderer, request.accepted_media_type
+        content_type = f"{media_type}; charset={renderer.charset}" if renderer.charset else media_type
+        response = HttpResponse(rendered_schema(renderer, media_type, request.version),
+                                content_type=content_type)
+        response["Content-Disposition"] = (
+            f'inline; filename="{spectacular_settings.TITLE}.{renderer.format}"')
+        return response
 
 
 def docs_page(request):

@@ -120,6 +120,7 @@ def test_every_operation_documents_scope_security_parameters_and_examples(public
 
 def test_the_schema_is_generated_once_not_per_request(public_client, client_a):
     cached_schema_module._generate.cache_clear()
+    cached_schema_module._render.cache_clear()
     with mock.patch.object(SchemaGenerator, "get_schema", autospec=True,
                            side_effect=SchemaGenerator.get_schema) as generate:
         bodies = [client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
