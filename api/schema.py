@@ -75,23 +75,18 @@ def operation(operation_id: str, scope: str, summary: str, *, description: str =
     )
 
 
-def cached_schema(api_version: str | None = None) -> dict:
-    """The OpenAPI document of ``api.urls``, generated once per process and version.
-
-    Generation walks every view and serializer (tens of milliseconds per request before); the
-    result depends only on the code and settings, not on the host or the caller, so one copy serves
-    the public host and every org. Callers must not mutate it.
-    """
-    return _generate(api_version, spectacular_settings.VERSION)
-
-
 def rendered_schema(renderer, media_type: str, api_version: str | None = None) -> bytes:
-    """The schema rendered as ``renderer`` does for ``media_type`` (JSON, YAML), also kept per
-    process: rendering the document costs more than generating it."""
+    """The OpenAPI document of ``api.urls`` as ``renderer`` writes it for ``media_type`` (JSON,
+    YAML), generated once per process and version and rendered once per format.
+
+    Generation walks every view and serializer, and rendering the 270 kB document costs even more
+    (56 ms per JSON request, 111 ms per YAML one, before); the result depends only on the code and
+    settings, not on the host or the caller, so one copy serves the public host and every org.
+    """
     return _render(type(renderer), media_type, api_version, spectacular_settings.VERSION)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=16)  # bounded: the media type carries the client's Accept parameters
 def _render(renderer_class, media_type: str, api_version: str | None, schema_version: str) -> bytes:
     return renderer_class().render(_generate(api_version, schema_version), media_type, {})
 
