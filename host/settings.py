@@ -42,6 +42,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /api/v1/docs/ (collected, no CDN)
     "api",
     "axes",  # failed sign-ins: public schema, shared by every host (see "Sign-in throttling")
 ]

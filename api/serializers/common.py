@@ -57,5 +57,7 @@ class ErrorEnvelopeSerializer(serializers.Serializer):
 class PageQuerySerializer(serializers.Serializer):
     """``page`` (from 1) and ``limit`` (default 50, max 100); unknown query parameters are ignored."""
 
-    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
-    limit = serializers.IntegerField(min_value=1, max_value=100, default=50)
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1,
+                                    help_text="Page number, from 1.")
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=50,
+                                     help_text="Items per page (max 100). Out of range is a 400.")

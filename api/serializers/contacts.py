@@ -62,7 +62,10 @@ class ContactUpdateSerializer(ContactCreateSerializer):
 
 
 class ContactListQuerySerializer(PageQuerySerializer):
-    email = serializers.CharField(required=False, max_length=254)
-    phone = serializers.CharField(required=False, max_length=40)
-    search = serializers.CharField(required=False, max_length=200)
-    location_id = serializers.UUIDField(required=False)
+    email = serializers.CharField(required=False, max_length=254,
+                                  help_text="Filter by exact email address (case-insensitive).")
+    phone = serializers.CharField(required=False, max_length=40,
+                                  help_text="Filter by phone number (exact).")
+    search = serializers.CharField(required=False, max_length=200,
+                                   help_text="Search by first name, last name, or email.")
+    location_id = serializers.UUIDField(required=False, help_text="Filter by location UUID.")

@@ -6,9 +6,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from rest_framework.response import Response
 
-from api import errors, pagination
+from api import errors, examples, pagination
 from api.idempotency import idempotent
-from api.schema import IDEMPOTENCY_KEY, operation
+from api.schema import IDEMPOTENCY_KEY, operation, path_id
 from api.serializers.contacts import (
     ContactCreateSerializer,
     ContactListQuerySerializer,
@@ -19,6 +19,7 @@ from api.views.base import ApiView, ok
 from host.models import Contact
 
 TAGS = ["Contacts"]
+CONTACT_ID = path_id("contact_id", "contact")
 WRITE_ERRORS = (*errors.COMMON_ERRORS, 409)
 
 
@@ -26,8 +27,11 @@ class ContactListView(ApiView):
     required_scopes = {"GET": "contacts:read", "POST": "contacts:write"}
 
     @operation("listContacts", "contacts:read", "List contacts",
-               ok=ContactSerializer, many=True,
-               tags=TAGS, parameters=[ContactListQuerySerializer])
+               description="Newest first, `limit` per page (1-100, default 50). `email` and "
+                           "`phone` filter by exact value, `search` matches first name, last name "
+                           "or email.",
+               ok=ContactSerializer, many=True, tags=TAGS, parameters=[ContactListQuerySerializer],
+               examples=[*examples.LIST_CONTACTS, examples.VALIDATION_LIST])
     def get(self, request):
         params = pagination.query(request, ContactListQuerySerializer)
         contacts = Contact.objects.order_by("-created_at", "id")
@@ -45,9 +49,13 @@ class ContactListView(ApiView):
         return ok(ContactSerializer(items, many=True).data, meta=meta)
 
     @operation("createContact", "contacts:write", "Create a contact",
+               description="`email` (normalized: trimmed, lower-case) and `firstName` are "
+                           "required. An email already used by a contact is 409 `CONFLICT` with "
+                           "`details.contactId`.",
                ok=ContactSerializer, status=201,
                request=ContactCreateSerializer, tags=TAGS, parameters=[IDEMPOTENCY_KEY],
-               errors=WRITE_ERRORS)
+               errors=(*WRITE_ERRORS, 422),
+               examples=[*examples.CREATE_CONTACT, examples.VALIDATION_BODY])
     def post(self, request):
         return idempotent(request, self.org, self._create)
 
@@ -70,13 +78,18 @@ class ContactDetailView(ApiView):
     required_scopes = {"GET": "contacts:read", "PATCH": "contacts:write", "DELETE": "contacts:write"}
 
     @operation("getContact", "contacts:read", "Get a contact",
-               ok=ContactSerializer, tags=TAGS)
+               ok=ContactSerializer, tags=TAGS, parameters=[CONTACT_ID],
+               examples=examples.GET_CONTACT, not_found="Contact not found")
     def get(self, request, contact_id):
         return ok(ContactSerializer(_get(contact_id)).data)
 
     @operation("updateContact", "contacts:write", "Update a contact",
-               ok=ContactSerializer,
-               request=ContactUpdateSerializer, tags=TAGS, errors=WRITE_ERRORS)
+               description="Every field is optional; send only what changes. `customFields` "
+                           "merges with the stored fields, `tags` replaces the list.",
+               ok=ContactSerializer, request=ContactUpdateSerializer, tags=TAGS,
+               parameters=[CONTACT_ID], errors=WRITE_ERRORS,
+               examples=[*examples.UPDATE_CONTACT, examples.VALIDATION_BODY],
+               not_found="Contact not found")
     def patch(self, request, contact_id):
         contact = _get(contact_id)
         serializer = ContactUpdateSerializer(data=request.data, partial=True)
@@ -98,8 +111,11 @@ class ContactDetailView(ApiView):
         return ok(ContactSerializer(contact).data)
 
     @operation("deleteContact", "contacts:write", "Delete a contact",
-               ok=None, status=204, tags=TAGS,
-               errors=WRITE_ERRORS)
+               description="A contact with survey history (sendings or responses) is kept: 409 "
+                           "`CONFLICT`.",
+               ok=None, status=204, tags=TAGS, parameters=[CONTACT_ID],
+               errors=WRITE_ERRORS, examples=examples.DELETE_CONTACT,
+               not_found="Contact not found")
     def delete(self, request, contact_id):
         contact = _get(contact_id)
         try:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from api import errors, pagination
-from api.schema import operation
+from api import errors, examples, pagination
+from api.schema import operation, path_id
 from api.serializers.common import PageQuerySerializer
 from api.serializers.responses import ResponseSerializer
 from api.views.base import ApiView, ok
@@ -20,8 +20,10 @@ class ResponseListView(ApiView):
     required_scopes = {"GET": "responses:read"}
 
     @operation("listResponses", "responses:read", "List survey responses",
-               ok=ResponseSerializer,
-               many=True, tags=TAGS, parameters=[PageQuerySerializer])
+               description="Newest first. NPS responses (0-10) carry `npsScore` and "
+                           "`isPromoter` (9-10); CSAT responses (1-5) carry `csatScore`.",
+               ok=ResponseSerializer, many=True, tags=TAGS, parameters=[PageQuerySerializer],
+               examples=[*examples.LIST_RESPONSES, examples.VALIDATION_LIST])
     def get(self, request):
         params = pagination.query(request)
         items, meta = pagination.paginate(_responses(), params["page"], params["limit"])
@@ -32,8 +34,9 @@ class ResponseDetailView(ApiView):
     required_scopes = {"GET": "responses:read"}
 
     @operation("getResponse", "responses:read", "Get a survey response",
-               ok=ResponseSerializer,
-               tags=TAGS)
+               ok=ResponseSerializer, tags=TAGS,
+               parameters=[path_id("response_id", "survey response")],
+               examples=examples.GET_RESPONSE, not_found="Response not found")
     def get(self, request, response_id):
         response = _responses().filter(pk=response_id).first()
         if response is None:

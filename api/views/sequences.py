@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Prefetch
 
-from api import errors, pagination
+from api import errors, examples, pagination
 from api.idempotency import client_key, idempotent
-from api.schema import IDEMPOTENCY_KEY, operation
+from api.schema import IDEMPOTENCY_KEY, operation, path_id
 from api.serializers.common import PageQuerySerializer
 from api.serializers.sequences import (
     ExecuteResponseSerializer,
@@ -21,6 +21,7 @@ from host.trigger import enroll
 from plugins.sequences.models import Sequence, Step
 
 TAGS = ["Sequences"]
+SEQUENCE_ID = path_id("sequence_id", "sequence")
 # Skips that mean "this contact cannot be enrolled at all"; a batch of only these is refused.
 UNENROLLABLE = {"invalid_email", "missing_email", "unsubscribed"}
 
@@ -33,8 +34,9 @@ class SequenceListView(ApiView):
     required_scopes = {"GET": "sequences:read"}
 
     @operation("listSequences", "sequences:read", "List sequences",
-               ok=SequenceSerializer, many=True,
-               tags=TAGS, parameters=[PageQuerySerializer])
+               description="By name, with their steps in order.",
+               ok=SequenceSerializer, many=True, tags=TAGS, parameters=[PageQuerySerializer],
+               examples=[*examples.LIST_SEQUENCES, examples.VALIDATION_LIST])
     def get(self, request):
         params = pagination.query(request)
         items, meta = pagination.paginate(_sequences().order_by("name", "id"), params["page"],
@@ -46,7 +48,8 @@ class SequenceDetailView(ApiView):
     required_scopes = {"GET": "sequences:read"}
 
     @operation("getSequence", "sequences:read", "Get a sequence",
-               ok=SequenceSerializer, tags=TAGS)
+               ok=SequenceSerializer, tags=TAGS, parameters=[SEQUENCE_ID],
+               examples=examples.GET_SEQUENCE, not_found="Sequence not found")
     def get(self, request, sequence_id):
         sequence = _sequences().filter(pk=sequence_id).first()
         if sequence is None:
@@ -58,8 +61,17 @@ class SequenceExecuteView(ApiView):
     required_scopes = {"POST": "sequences:execute"}
 
     @operation("executeSequence", "sequences:execute", "Enroll contacts in a sequence",
+               description="1-100 contacts, matched by `email`: created if new, updated if "
+                           "known, then enrolled. Each result is `queued` (with `sendingId`) or "
+                           "`skipped` with a `reason` (`invalid_email`, `unsubscribed`, "
+                           "`cooldown`, `duplicate_in_request`, `already_enrolled`). A batch in "
+                           "which every contact is invalid or unsubscribed is refused with 400 and "
+                           "changes nothing; so is a sequence that is not active or has no steps "
+                           "(`details.reason`). `locationId` applies to every contact without its "
+                           "own; `employeeId` is accepted and ignored.",
                ok=ExecuteResponseSerializer, request=ExecuteSerializer, tags=TAGS,
-               parameters=[IDEMPOTENCY_KEY], errors=(*errors.COMMON_ERRORS, 422))
+               parameters=[SEQUENCE_ID, IDEMPOTENCY_KEY], errors=(*errors.COMMON_ERRORS, 422),
+               examples=examples.EXECUTE, not_found="Sequence not found")
     def post(self, request, sequence_id):
         self.sequence_id = sequence_id
         return idempotent(request, self.org, self._execute)

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from unittest import mock
+from unittest.mock import ANY
+
 import pytest
 import schemathesis
+from django.contrib.staticfiles import finders
+from django.urls import resolve
+from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -14,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api import keys
+from api import schema as cached_schema_module
 from api.models import RateLimitSetting
 from tests.api.conftest import ALL_SCOPES
 
@@ -41,13 +50,85 @@ def test_schema_lists_every_operation_with_its_security_and_envelopes(public_cli
     assert (contacts["minItems"], contacts["maxItems"]) == (1, 100)
 
 
-def test_docs_page_renders_without_external_assets(public_client, client_a):
+def test_docs_page_is_swagger_ui_from_vendored_static_files(public_client, client_a):
     for client in (public_client, client_a):
         response = client.get("/api/v1/docs/")
         assert response.status_code == 200
         html = response.content.decode()
-        assert "/api/v1/sequences/{sequence_id}/execute" in html and "sequences:execute" in html
-        assert "cdn" not in html.lower() and "<script" not in html
+        assert 'id="swagger-ui" data-schema-url="/api/v1/schema/"' in html
+        scripts = re.findall(r"<script\b([^>]*)>", html)
+        assert scripts and all('src="/static/' in attrs for attrs in scripts)  # no inline script
+        assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+        assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in assets
+        assert "/static/api/docs.js" in assets
+        for asset in assets:  # what collectstatic collects (the sidecar is an installed app)
+            assert finders.find(asset.removeprefix("/static/")), asset
+        assert "cdn" not in html.lower() and not re.search(r'(?:src|href)="(?:https?:)?//', html)
+        assert "sequences:execute" in html  # the scopes table, also readable without JavaScript
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, op in item.items():
+            yield method.upper(), path, op
+
+
+def _declared_scope(method: str, path: str) -> str:
+    """The scope the view enforces (``required_scopes``), resolved from the schema's path."""
+    concrete = re.sub(r"\{[a-z_]+\}", str(uuid.uuid4()), path).removeprefix("/api/v1")
+    return resolve(concrete, urlconf="api.urls").func.view_class.required_scopes[method]
+
+
+def test_every_operation_documents_scope_security_parameters_and_examples(public_client):
+    schema = public_client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["ApiKeyHeader"] | {"description": ANY} == {
+        "type": "apiKey", "in": "header", "name": "X-API-Key", "description": ANY}
+    assert schemes["BearerAuth"] | {"description": ANY} == {
+        "type": "http", "scheme": "bearer", "description": ANY}
+    walked = set()
+    for method, path, op in _operations(schema):
+        walked.add((method, path))
+        scope = _declared_scope(method, path)
+        assert op["x-required-scope"] == scope, (method, path)
+        assert op["description"].startswith(f"**Required scope:** `{scope}`")
+        assert op["security"] == [{"ApiKeyHeader": []}, {"BearerAuth": []}]
+        for parameter in op.get("parameters", []):
+            assert parameter.get("description"), (method, path, parameter["name"])
+        if "requestBody" in op:
+            assert op["requestBody"]["content"]["application/json"]["examples"], (method, path)
+        responses = op["responses"]
+        success = [code for code in responses if code.startswith("2")]
+        assert len(success) == 1
+        if success != ["204"]:
+            assert responses[success[0]]["content"]["application/json"]["examples"]
+        where = {p["in"] for p in op.get("parameters", [])} | ({"body"} if "requestBody" in op else set())
+        expected = {"401", "403", "429"} | ({"400"} if where & {"query", "body"} else set()) | (
+            {"404"} if "path" in where else set())
+        for code in expected:
+            assert responses[code]["content"]["application/json"]["examples"], (method, path, code)
+        denied = responses["403"]["content"]["application/json"]["examples"]["MissingScope"]
+        assert denied["value"]["error"]["requiredScope"] == scope
+    assert walked == OPERATIONS
+    create = schema["paths"]["/api/v1/contacts"]["post"]
+    example = create["requestBody"]["content"]["application/json"]["examples"]["NewContact"]
+    assert example["value"]["customFields"] == {"birthday": "1985-03-15", "membershipTier": "gold"}
+    listed = schema["paths"]["/api/v1/contacts"]["get"]["responses"]["200"]["content"]
+    assert listed["application/json"]["examples"]["Contacts"]["value"]["meta"] == {
+        "page": 1, "perPage": 50, "total": 247, "totalPages": 5}  # the docs' list example
+
+
+def test_the_schema_is_generated_once_not_per_request(public_client, client_a):
+    cached_schema_module._generate.cache_clear()
+    cached_schema_module._render.cache_clear()
+    with mock.patch.object(SchemaGenerator, "get_schema", autospec=True,
+                           side_effect=SchemaGenerator.get_schema) as generate:
+        bodies = [client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+                  for client in (public_client, client_a, public_client)]
+        yaml = public_client.get("/api/v1/schema/?format=yaml")
+    assert generate.call_count == 1
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert yaml.status_code == 200 and b"x-required-scope: sequences:execute" in yaml.content
 
 
 @pytest.fixture(scope="module")
