@@ -93,23 +93,19 @@ def test_sweeper_fails_a_run_after_its_resumes_and_frees_the_next_sync(
         assert start_run(KEY).status == "running"  # not blocked by the dead run
 
 
-def test_two_sweepers_resume_a_run_once(sf, synced_org, org_a,
+def test_two_sweepers_resume_a_run_once(sf, synced_org, org_a, monkeypatch,
                                         django_capture_on_commit_callbacks):
+    from host import sync_lease
+
     with org_a:
         run = start_run(KEY)
         expire(run)
         stale = list(stuck_runs())
         with django_capture_on_commit_callbacks(execute=False) as enqueued:
             assert heal_stuck_runs() == {"resumed": 1, "failed": 0}
-        # A second sweeper that read the same row before the first updated it claims nothing.
-        from host import sync_lease
-
-        original = sync_lease.stuck_runs
-        sync_lease.stuck_runs = lambda: stale
-        try:
+            # A second sweeper that read the same row before the first updated it claims nothing.
+            monkeypatch.setattr(sync_lease, "stuck_runs", lambda: stale)
             assert heal_stuck_runs() == {"resumed": 0, "failed": 0}
-        finally:
-            sync_lease.stuck_runs = original
         assert len(enqueued) == 1
 
 
