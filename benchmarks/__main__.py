@@ -15,6 +15,7 @@ BENCHMARKS = [
     "benchmarks.webhook_ingest",
     "benchmarks.pushback",
     "benchmarks.api_latency",
+    "benchmarks.beat_fanout",
 ]
 
 

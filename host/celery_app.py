@@ -14,6 +14,23 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Workers and beat log through Django's LOGGING (the org tag and the secret-redaction filter)
 # instead of Celery's own root handler, which would replace them.
 app.conf.worker_hijack_root_logger = False
+
+
+class TimeLimitsByQueue:
+    """Soft and hard time limits for each task from its queue's settings (syncs long, deliveries
+    short). A class, not a ``task_annotations`` dict: a dict's ``*`` entry would override
+    per-task ones."""
+
+    def annotate(self, task):
+        from django.conf import settings
+
+        queue = settings.CELERY_TASK_ROUTES.get(task.name, {}).get("queue", "default")
+        soft = getattr(settings, f"{queue.upper()}_TASK_SOFT_TIME_LIMIT")
+        return {"soft_time_limit": soft,
+                "time_limit": soft + settings.TASK_HARD_TIME_LIMIT_GRACE}
+
+
+app.conf.task_annotations = [TimeLimitsByQueue()]
 app.autodiscover_tasks()
 
 
@@ -35,6 +52,7 @@ def _register_periodic_tasks(sender, **kwargs) -> None:
     schedule: dict = {
         "host.sweep_pending_events": {"task": "host.sweep_pending_events", "schedule": 60.0},
         "host.beat_heartbeat": {"task": "host.beat_heartbeat", "schedule": 60.0},
+        "host.sweep_stuck_syncs": {"task": "host.sweep_stuck_syncs", "schedule": 60.0},
         # Retention (README "Retention"): expired rows that hold contact data or secrets.
         "host.purge_expired_oauth_states": {"task": "host.purge_expired_oauth_states",
                                             "schedule": 3600.0},

@@ -156,15 +156,18 @@ def replay(event: InboundEvent) -> None:
     enqueue(process_event_task, event.pk)
 
 
+def stuck_events():
+    """Events still pending after ``STUCK_AFTER`` (broker was down, worker died)."""
+    return InboundEvent.objects.filter(status=InboundEvent.Status.PENDING,
+                                       received_at__lt=timezone.now() - STUCK_AFTER)
+
+
 def requeue_stuck() -> int:
-    """Re-enqueue events still pending after ``STUCK_AFTER`` (broker was down, worker died)."""
+    """Re-enqueue the stuck events."""
     from host.tasking import enqueue
     from host.tasks import process_event_task
 
-    cutoff = timezone.now() - STUCK_AFTER
-    ids = list(InboundEvent.objects.filter(
-        status=InboundEvent.Status.PENDING, received_at__lt=cutoff
-    ).values_list("pk", flat=True)[:1000])
+    ids = list(stuck_events().values_list("pk", flat=True)[:1000])
     for event_id in ids:
         enqueue(process_event_task, event_id)
     return len(ids)

@@ -77,7 +77,9 @@ def platform_periodic_tasks() -> dict[str, dict[str, Any]]:
     """Contribute Celery beat entries.
 
     Called by: ``host.celery_app`` at start-up. Periodic tasks run in the public schema and fan
-    out per organization with ``host.tasking.for_each_org``.
+    out per organization with ``host.tasking.for_each_org``; pass it ``due=`` (a queryset of the
+    org's due work) so only orgs with work get a task. Route long tasks to their own queue with
+    ``CELERY_TASK_ROUTES`` (README "Queues and workers"); unrouted ones run on ``default``.
     Returns: ``{name: {"task": "dotted.task.name", "schedule": seconds}}``. Not firstresult:
     every plugin's dicts are merged.
     """

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 from host.plugin_discovery import discover_plugins
 
@@ -214,6 +215,28 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}  # plugins add their periodic work in host/celery_app.py
+
+# Queues (README "Queues and workers"): long contact syncs never hold up survey sends or webhook
+# events. A worker serves the queues its -Q lists (the Procfile's WORKER_QUEUES).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+TASK_QUEUES = ("default", "sync", "delivery")
+CELERY_TASK_QUEUES = [Queue(name) for name in TASK_QUEUES]  # a worker without -Q serves all
+CELERY_TASK_ROUTES = {
+    "host.run_sync": {"queue": "sync"},
+    "salesforce.sync_org": {"queue": "sync"},
+    "sequences.deliver": {"queue": "delivery"},
+    "sequences.dispatch_due_org": {"queue": "delivery"},
+}
+# Time limits per queue, in seconds: soft (the task stops cleanly; a sync re-enqueues itself and
+# resumes from its checkpoint), then hard (the process is killed). Prefork pool only.
+SYNC_TASK_SOFT_TIME_LIMIT = env.int("SYNC_TASK_SOFT_TIME_LIMIT", default=1800)
+DELIVERY_TASK_SOFT_TIME_LIMIT = env.int("DELIVERY_TASK_SOFT_TIME_LIMIT", default=120)
+DEFAULT_TASK_SOFT_TIME_LIMIT = env.int("DEFAULT_TASK_SOFT_TIME_LIMIT", default=300)
+TASK_HARD_TIME_LIMIT_GRACE = 60  # seconds between the soft and the hard limit
+# A running sync holds a lease on its run, renewed with every page; a run whose lease lapsed
+# (its worker died) is resumed by the sweeper, at most SYNC_MAX_RESUMES times, then failed.
+SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
+SYNC_MAX_RESUMES = env.int("SYNC_MAX_RESUMES", default=3)
 
 # --- Email -------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -14,6 +15,8 @@ from host.contracts import Capability, ContactPage, ExternalContact, SyncPaused
 from host.integrations import get_connection, get_integration, hook_for, is_enabled
 from host.models import Contact, ExternalLink, IntegrationConnection, SyncRun, normalize_email
 from host.signals import contacts_unlinked
+from host.sync_lease import LeaseLost, acquire, lease_length, new_owner, release, renew
+from host.tasking import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +57,28 @@ def start_run(provider: str, trigger: str = "manual") -> SyncRun:
             f"{datetime.fromisoformat(paused_until):%Y-%m-%d %H:%M} UTC.")
     try:
         with transaction.atomic():
+            # Not leased yet: if no task ever takes it (the broker was down), the sweeper resumes
+            # it once the lease time passed (host.sync_lease).
             return SyncRun.objects.create(
-                connection=conn, trigger=trigger, full=not conn.sync_checkpoint
+                connection=conn, trigger=trigger, full=not conn.sync_checkpoint,
+                lease_expires_at=timezone.now() + lease_length(),
             )
     except IntegrityError:
         raise SyncNotPossible("A sync is already running; wait for it to finish.") from None
 
 
 def execute_run(run_id: int) -> SyncRun:
-    """Run a started sync to its end, saving each page and its checkpoint together."""
+    """Run a started sync to its end, saving each page and its checkpoint together.
+
+    Under the run's lease (``host.sync_lease``): a second delivery of the same run does nothing
+    while the first is alive; a resumed run continues from the connection's checkpoint.
+    """
     run = SyncRun.objects.select_related("connection").get(pk=run_id)
     if run.status != SyncRun.Status.RUNNING:
+        return run
+    owner = new_owner()
+    if not acquire(run.pk, owner):
+        log.info("sync %s is leased by another execution; this delivery does nothing", run.pk)
         return run
     conn = run.connection
     try:
@@ -72,31 +86,47 @@ def execute_run(run_id: int) -> SyncRun:
             connection=conn, checkpoint=dict(conn.sync_checkpoint)
         )
         for page in pages:
-            persist_page(conn, run, page)
+            persist_page(conn, run, page, owner=owner)
+    except LeaseLost:
+        log.warning("sync %s was taken over by another execution; this one stops", run.pk)
+        run.refresh_from_db()
+        return run
+    except SoftTimeLimitExceeded:
+        from host.tasks import run_sync_task
+
+        log.warning("sync %s reached its time limit; it continues in a new task", run.pk)
+        release(run.pk, owner)
+        enqueue(run_sync_task, run.pk)
+        run.refresh_from_db()
+        return run
     except SyncPaused as exc:
         if exc.resume_after:
             until = exc.resume_after.isoformat()
             conn.update_settings(lambda values: values.update(sync_paused_until=until))
-        return _finish(run, SyncRun.Status.PAUSED, exc.reason)
+        return _finish(run, SyncRun.Status.PAUSED, exc.reason, owner)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run
         log.exception("sync %s failed", run.pk)
-        return _finish(run, SyncRun.Status.FAILED, f"{type(exc).__name__}: {exc}")
-    return _finish(run, SyncRun.Status.SUCCEEDED, "")
+        return _finish(run, SyncRun.Status.FAILED, f"{type(exc).__name__}: {exc}", owner)
+    return _finish(run, SyncRun.Status.SUCCEEDED, "", owner)
 
 
-def _finish(run: SyncRun, status: str, error: str) -> SyncRun:
+def _finish(run: SyncRun, status: str, error: str, owner: str) -> SyncRun:
     """A succeeded run did all there was (exact total) and keeps its notes (``page.note``)."""
     if status == SyncRun.Status.SUCCEEDED:
         done = {"total": F("processed"), **({"error": error[:2000]} if error else {})}
     else:
         done = {"error": error[:2000]}
-    SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now(), **done)
+    SyncRun.objects.filter(pk=run.pk, lease_owner=owner).update(
+        status=status, finished_at=timezone.now(), lease_owner="", **done)
     run.refresh_from_db()
     return run
 
 
 @transaction.atomic
-def persist_page(conn: IntegrationConnection, run: SyncRun, page: ContactPage) -> PageCounts:
+def persist_page(conn: IntegrationConnection, run: SyncRun, page: ContactPage,
+                 owner: str | None = None) -> PageCounts:
+    if owner is not None:
+        renew(run.pk, owner)  # first: a page is written only by the lease holder
     counts = apply_contacts(conn.provider, page.contacts)
     if counts.unlinked:
         contacts_unlinked.send(sender=persist_page, provider=conn.provider,

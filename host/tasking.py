@@ -45,19 +45,28 @@ def enqueue(task, *args, countdown: int | None = None, **kwargs) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def for_each_org(task, *args, when=None, **kwargs) -> int:
+def for_each_org(task, *args, due=None, org_filter=None, when=None, **kwargs) -> int:
     """Enqueue ``task`` once per organization (from a public periodic task); return the count.
 
-    ``when(org)``, evaluated inside the org's schema, skips orgs that have nothing to do.
+    ``due()`` returns a queryset of the org's due work: only orgs where it has rows get the
+    task, found with one query across all schemas (``host.fanout``); prefer it. ``org_filter``
+    is a cheap test on the ``Organization`` row (no query). ``when(org)``, evaluated inside each
+    org's schema, is the slow per-org form kept for plugins that have not moved to ``due``.
     """
+    from host.fanout import schemas_with_due_work
     from tenants.models import Organization
 
+    orgs = [org for org in Organization.objects.exclude(schema_name=get_public_schema_name())
+            if org_filter is None or org_filter(org)]
+    if due is not None:
+        with_work = schemas_with_due_work(due, [org.schema_name for org in orgs])
+        orgs = [org for org in orgs if org.schema_name in with_work]
     count = 0
-    for org in Organization.objects.exclude(schema_name=get_public_schema_name()):
-        with tenant_context(org):
-            if when is not None and not when(org):
-                continue
-            task.apply_async(args=args, kwargs=kwargs,
-                             headers={"_schema_name": org.schema_name})
+    for org in orgs:
+        if when is not None:
+            with tenant_context(org):
+                if not when(org):
+                    continue
+        task.apply_async(args=args, kwargs=kwargs, headers={"_schema_name": org.schema_name})
         count += 1
     return count

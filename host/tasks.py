@@ -37,8 +37,25 @@ def requeue_stuck_events_task() -> int:
 
 @app.task(name="host.sweep_pending_events")
 def sweep_pending_events() -> int:
-    """Periodic (public): fan out the stuck-event sweep to every organization."""
-    return for_each_org(requeue_stuck_events_task)
+    """Periodic (public): the stuck-event sweep, in the orgs that have stuck events."""
+    from host.events import stuck_events
+
+    return for_each_org(requeue_stuck_events_task, due=stuck_events)
+
+
+@org_task(name="host.heal_stuck_syncs")
+def heal_stuck_syncs_task() -> dict[str, int]:
+    from host.sync_lease import heal_stuck_runs
+
+    return heal_stuck_runs()
+
+
+@app.task(name="host.sweep_stuck_syncs")
+def sweep_stuck_syncs() -> int:
+    """Periodic (public): resume or fail sync runs with no live lease, in the orgs that have any."""
+    from host.sync_lease import stuck_runs
+
+    return for_each_org(heal_stuck_syncs_task, due=stuck_runs)
 
 
 @app.task(name="host.beat_heartbeat")

@@ -219,7 +219,7 @@ def celery_worker(django_db_setup):
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "host", "worker", "-l", "info",
          "--pool", "threads", "--concurrency", "4", "--without-gossip", "--without-mingle",
-         "-n", node],
+         "-Q", ",".join(settings.TASK_QUEUES), "-n", node],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     deadline = time.monotonic() + 60

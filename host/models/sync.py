@@ -29,6 +29,11 @@ class SyncRun(models.Model):
     skipped = models.PositiveIntegerField(default=0)
     api_calls = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    # The lease (host.sync): which execution runs it, until when (renewed with every page). A
+    # run waiting for a worker has no owner and lease_expires_at is when the sweeper looks again.
+    lease_owner = models.CharField(max_length=64, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    resumes = models.PositiveSmallIntegerField(default=0)  # times the sweeper re-enqueued it
 
     class Meta:
         ordering = ["-started_at"]
@@ -37,6 +42,10 @@ class SyncRun(models.Model):
             models.UniqueConstraint(
                 fields=["connection"], condition=Q(status="running"), name="one_running_sync"
             )
+        ]
+        indexes = [  # the sweeper's probe across schemas
+            models.Index(fields=["lease_expires_at"], condition=Q(status="running"),
+                         name="running_sync_lease"),
         ]
 
     def __str__(self) -> str:

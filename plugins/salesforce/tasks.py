@@ -6,10 +6,18 @@ from host.tasking import for_each_org, org_task
 KEY = "salesforce"
 
 
-def _connected(org) -> bool:
-    from host.integrations import get_connection, is_enabled
+def _enabled(org) -> bool:
+    from host.integrations import is_enabled
 
-    return is_enabled(KEY, org) and get_connection(KEY).is_connected
+    return is_enabled(KEY, org)
+
+
+def _connected():
+    """The org's Salesforce connection, if connected (a one-row queryset for the fan-out)."""
+    from host.models import IntegrationConnection
+
+    return IntegrationConnection.objects.filter(
+        provider=KEY, status=IntegrationConnection.Status.CONNECTED)
 
 
 @org_task(name="salesforce.sync_org")
@@ -27,7 +35,7 @@ def sync_org_task() -> str:
 @app.task(name="salesforce.sync_all")
 def sync_all_task() -> int:
     """Periodic: fan out the contact sync over connected orgs only."""
-    return for_each_org(sync_org_task, when=_connected)
+    return for_each_org(sync_org_task, org_filter=_enabled, due=_connected)
 
 
 @org_task(name="salesforce.push_queued")
@@ -45,11 +53,12 @@ def push_queued_task() -> dict:
 @app.task(name="salesforce.push_all")
 def push_all_task() -> int:
     """Periodic: write queued scores (retries and deferrals that came due) in connected orgs."""
+    from django.db.models import Exists
     from django.utils import timezone
 
     from plugins.salesforce.pushback import due_items
 
-    def due(org) -> bool:
-        return _connected(org) and due_items(timezone.now()).exists()
+    def due():
+        return due_items(timezone.now()).filter(Exists(_connected()))
 
-    return for_each_org(push_queued_task, when=due)
+    return for_each_org(push_queued_task, org_filter=_enabled, due=due)

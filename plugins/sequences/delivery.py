@@ -36,11 +36,14 @@ def dispatch(sending_ids) -> None:
         enqueue(deliver_task, ids[start:start + BATCH])
 
 
+def due_sendings():
+    """Sendings whose next step has come."""
+    return Sending.objects.filter(status__in=Sending.OPEN, next_run_at__lte=timezone.now())
+
+
 def dispatch_due(limit: int = 5000) -> int:
     """Enqueue every sending whose next step is due (periodic, per org)."""
-    ids = list(Sending.objects.filter(
-        status__in=Sending.OPEN, next_run_at__lte=timezone.now()
-    ).order_by("next_run_at").values_list("pk", flat=True)[:limit])
+    ids = list(due_sendings().order_by("next_run_at").values_list("pk", flat=True)[:limit])
     with transaction.atomic():
         dispatch(ids)
     return len(ids)

@@ -20,5 +20,7 @@ def dispatch_due_org_task() -> int:
 
 @app.task(name="sequences.dispatch_due")
 def dispatch_due_task() -> int:
-    """Periodic: every org hands its due steps to workers."""
-    return for_each_org(dispatch_due_org_task)
+    """Periodic: orgs with due steps hand them to workers."""
+    from plugins.sequences.delivery import due_sendings
+
+    return for_each_org(dispatch_due_org_task, due=due_sendings)

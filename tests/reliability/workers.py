@@ -9,17 +9,20 @@ import sys
 import time
 from contextlib import contextmanager
 
+from django.conf import settings
+
 from host.celery_app import app
 from tests.conftest import ROOT, database_url
 
 
-def start_worker(name: str, **env) -> subprocess.Popen:
+def start_worker(name: str, queues: str = "", pool: str = "solo", **env) -> subprocess.Popen:
+    """A worker on ``queues`` (comma-separated; all when empty), with extra environment."""
     full_env = {**os.environ, "DATABASE_URL": database_url(), **env}
     log = open(ROOT / ".dev" / f"worker-{name}-{os.getpid()}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "host", "worker", "-l", "info", "--pool", "solo",
+        [sys.executable, "-m", "celery", "-A", "host", "worker", "-l", "info", "--pool", pool,
          "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "-n", f"{name}-{os.getpid()}@%h"],
+         *(["-Q", queues] if queues else []), "-n", f"{name}-{os.getpid()}@%h"],
         cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -54,10 +57,10 @@ def only_new_workers():
     """Make the workers already running (e.g. the session's) stop consuming for a while, so a
     test's own worker is the one that picks up its tasks."""
     names = [name for reply in (app.control.ping(timeout=1) or []) for name in reply]
-    if names:
-        app.control.cancel_consumer("celery", destination=names, reply=True)
+    for queue in settings.TASK_QUEUES if names else ():
+        app.control.cancel_consumer(queue, destination=names, reply=True)
     try:
         yield
     finally:
-        if names:
-            app.control.add_consumer("celery", destination=names, reply=True)
+        for queue in settings.TASK_QUEUES if names else ():
+            app.control.add_consumer(queue, destination=names, reply=True)
