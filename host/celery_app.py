@@ -30,6 +30,8 @@ def _use_django_logging(**kwargs) -> None:
 @app.on_after_finalize.connect
 def _register_periodic_tasks(sender, **kwargs) -> None:
     """Periodic work: the host's own plus what plugins declare (``platform_periodic_tasks``)."""
+    from django.conf import settings
+
     from host.plugin_manager import hooks
 
     schedule: dict = {
@@ -40,6 +42,9 @@ def _register_periodic_tasks(sender, **kwargs) -> None:
                                             "schedule": 3600.0},
         "api.purge_expired_idempotency_records": {
             "task": "api.purge_expired_idempotency_records", "schedule": 3600.0},
+        # API key usage counted in Redis (api/usage.py), written to the keys' rows.
+        "api.flush_key_usage": {"task": "api.flush_key_usage",
+                                "schedule": float(settings.API_KEY_USAGE_FLUSH_SECONDS)},
     }
     for contributed in hooks().platform_periodic_tasks():
         schedule.update(contributed or {})

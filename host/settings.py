@@ -297,6 +297,8 @@ SPECTACULAR_SETTINGS: dict = {
 }
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", default=24)
+# API key usage is counted in Redis and written to the keys' rows this often (api/usage.py).
+API_KEY_USAGE_FLUSH_SECONDS = env.int("API_KEY_USAGE_FLUSH_SECONDS", default=60)
 # Rate-limit profiles (requests per minute, per hour); the docs' current defaults.
 API_V1_RATE_LIMIT_PROFILES = {
     name: (env.int(f"API_V1_RATE_LIMIT_{name.upper()}_PER_MINUTE", default=per_minute),
