@@ -17,6 +17,16 @@ app.conf.worker_hijack_root_logger = False
 app.autodiscover_tasks()
 
 
+def _connect_observability() -> None:
+    from host import log_context, metrics
+
+    log_context.connect_celery_signals()  # task and request ids on every line of a task
+    metrics.connect_celery_signals()  # task durations; publish times for the oldest task's age
+
+
+_connect_observability()
+
+
 @setup_logging.connect
 def _use_django_logging(**kwargs) -> None:
     """Celery skips its own logging setup when this signal has a receiver."""
@@ -25,6 +35,10 @@ def _use_django_logging(**kwargs) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+    from host.log_context import capture_stray_output
+
+    capture_stray_output()
 
 
 @app.on_after_finalize.connect

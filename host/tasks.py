@@ -11,7 +11,20 @@ from host.tasking import for_each_org, org_task
 def run_sync_task(run_id: int) -> str:
     from host.sync import execute_run
 
-    return execute_run(run_id).status
+    run = execute_run(run_id)
+    _count_sync(run)
+    return run.status
+
+
+def _count_sync(run) -> None:
+    from host import metrics
+
+    if run.status == run.Status.RUNNING:
+        return
+    provider = run.connection.provider
+    metrics.inc("sync_runs", integration=provider, status=run.status)
+    for outcome in ("created", "updated", "deleted", "skipped"):
+        metrics.inc("sync_records", getattr(run, outcome), integration=provider, outcome=outcome)
 
 
 @org_task(name="host.process_event")
@@ -23,8 +36,10 @@ def process_event_task(event_id: int) -> str:
 
 @org_task(name="host.pushback")
 def pushback_task(provider: str, updates: list[dict]) -> list[str]:
+    from host import log_context
     from host.scores import push
 
+    log_context.update(integration=provider)
     return [r.status for r in push(provider, updates) or []]
 
 
