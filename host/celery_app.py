@@ -56,6 +56,8 @@ def _register_periodic_tasks(sender, **kwargs) -> None:
                                             "schedule": 3600.0},
         "api.purge_expired_idempotency_records": {
             "task": "api.purge_expired_idempotency_records", "schedule": 3600.0},
+        # Event logs, timelines, written pushback and sync runs past their age (README).
+        "host.purge_old_rows": {"task": "host.purge_old_rows", "schedule": 86400.0},
         # API key usage counted in Redis (api/usage.py), written to the keys' rows.
         "api.flush_key_usage": {"task": "api.flush_key_usage",
                                 "schedule": float(settings.API_KEY_USAGE_FLUSH_SECONDS)},

@@ -318,6 +318,15 @@ API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", default=24)
 # --- Observability -----------------------------------------------------------------------------
 # GET /metrics on the public host needs "Authorization: Bearer <METRICS_TOKEN>" when set.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Errors to Sentry (host/error_reporting.py), only when a DSN is set; events carry the org tag
+# and go through the log redaction.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="")
+# Retention (host/retention.py, README "Retention"): days each kind is kept; 0 keeps it forever.
+RETENTION_INBOUND_EVENTS_DAYS = env.int("RETENTION_INBOUND_EVENTS_DAYS", default=90)
+RETENTION_SENDING_EVENTS_DAYS = env.int("RETENTION_SENDING_EVENTS_DAYS", default=365)
+RETENTION_PUSHBACK_ITEMS_DAYS = env.int("RETENTION_PUSHBACK_ITEMS_DAYS", default=90)
+RETENTION_SYNC_RUNS_DAYS = env.int("RETENTION_SYNC_RUNS_DAYS", default=90)
 # API key usage is counted in Redis and written to the keys' rows this often (api/usage.py).
 API_KEY_USAGE_FLUSH_SECONDS = env.int("API_KEY_USAGE_FLUSH_SECONDS", default=60)
 # Rate-limit profiles (requests per minute, per hour); the docs' current defaults.

@@ -64,6 +64,19 @@ def beat_heartbeat() -> None:
     write_beat_heartbeat()
 
 
+@org_task(name="host.purge_org_rows")
+def purge_org_rows_task() -> dict[str, int]:
+    from host.retention import purge_org
+
+    return purge_org()
+
+
+@app.task(name="host.purge_old_rows")
+def purge_old_rows() -> int:
+    """Periodic (public, daily): each org deletes its rows past their retention age."""
+    return for_each_org(purge_org_rows_task)
+
+
 @app.task(name="host.purge_expired_oauth_states")
 def purge_expired_oauth_states(batch_size: int = BATCH_SIZE) -> int:
     """Periodic (public): pending authorizations (with their encrypted PKCE verifiers) go once
