@@ -107,3 +107,20 @@ def test_endpoint_is_open_without_a_token_and_refuses_a_wrong_one(public_client)
 
 def test_org_hosts_have_no_metrics(client_a):
     assert client_a.get("/metrics").status_code == 404
+
+
+def test_sync_runs_and_records_are_counted(client_a, org_a, celery_eager,
+                                           django_capture_on_commit_callbacks):
+    from host.models import Contact
+    from tests.host.test_fake_crm_phases import KEY, REMOTE, _connect, _sync_now
+
+    _connect(org_a, remote_contacts=REMOTE)
+    with org_a:
+        Contact.objects.create(email="ann@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        _sync_now(client_a)
+    scraped = scrape()
+    assert scraped[("sync_runs_total", (("integration", KEY), ("status", "succeeded")))] == 1
+    assert scraped[("sync_records_total", (("integration", KEY), ("outcome", "created")))] == 4
+    assert scraped[("sync_records_total", (("integration", KEY), ("outcome", "updated")))] == 1
+    assert ("sync_records_total", (("integration", KEY), ("outcome", "deleted"))) not in scraped
