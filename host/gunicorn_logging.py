@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-import time
+from datetime import UTC, datetime
 
 import environ
 from gunicorn.glogging import Logger
@@ -56,7 +56,7 @@ class RedactingLogger(Logger):
             return raw.get(name.lower() if name.startswith("{") else name, "-")
 
         line = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "level": "INFO",
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": "INFO",
             "logger": "gunicorn.access", "message": f'{atom("m")} {atom("U")} {atom("s")}',
             "host": atom("{host}i"), "remote_addr": atom("h"),
             "forwarded_for": atom("{x-forwarded-for}i"), "method": atom("m"),

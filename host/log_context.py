@@ -17,6 +17,7 @@ import contextvars
 import logging
 import re
 import uuid
+from datetime import UTC, datetime
 
 from django.db import connection
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
@@ -95,6 +96,10 @@ class JsonFormatter(_LibraryJsonFormatter):
         kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level",
                                             "name": "logger"})
         super().__init__(**kwargs)
+
+    def formatTime(self, record, datefmt=None) -> str:  # noqa: N802 - logging's name
+        """ISO 8601 in UTC with milliseconds, e.g. ``2026-11-30T19:33:24.694+00:00``."""
+        return datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds")
 
     def add_fields(self, log_data, record, message_dict) -> None:
         super().add_fields(log_data, record, message_dict)

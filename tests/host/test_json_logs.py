@@ -60,6 +60,7 @@ def test_a_line_has_every_field_and_no_extras_and_redacted_tracebacks(in_org_a):
     assert (first["org"], first["integration"], first["task_id"], first["request_id"]) == \
         (in_org_a.schema_name, "salesforce", "t-1", "r-1")
     assert first["message"] == "GET /s/[redacted]?token=[redacted]"
+    assert first["time"].endswith("+00:00") and "T" in first["time"]
     assert "code=[redacted]" in failure["exc_info"]
     assert canary not in stream.getvalue()
     assert (outside["task_id"], outside["integration"]) == ("-", "-")
