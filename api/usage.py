@@ -97,7 +97,7 @@ def flush_org(org_id: int) -> int:
     params = [value for row in rows for value in row]
     table = ApiKey._meta.db_table
     # Only placeholders and the model's own table name are formatted in.
-    sql = (f'UPDATE "public"."{table}" AS k SET request_count = k.request_count + v.n, '  # noqa: S608
+    sql = (f'UPDATE "public"."{table}" AS k SET request_count = k.request_count + v.n, '  # noqa: S608  # nosec B608
            "last_used_at = GREATEST(k.last_used_at, v.at) "
            f"FROM (VALUES {values}) AS v(id, n, at) "
            "WHERE k.id = v.id AND k.organization_id = %s")
