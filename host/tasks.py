@@ -9,8 +9,13 @@ from host.tasking import for_each_org, org_task
 
 @org_task(name="host.run_sync")
 def run_sync_task(run_id: int) -> str:
+    from host import log_context
+    from host.models import SyncRun
     from host.sync import execute_run
 
+    provider = SyncRun.objects.filter(pk=run_id).values_list("connection__provider",
+                                                              flat=True).first()
+    log_context.update(integration=provider or "-")  # on every line of the sync
     run = execute_run(run_id)
     _count_sync(run)
     return run.status
