@@ -43,4 +43,4 @@ RUN SECRET_KEY=collectstatic-build-time-placeholder DEBUG=false \
 USER app
 EXPOSE 8000
 # The web process by default; the same command as the Procfile's `web` line.
-CMD ["sh", "-c", "exec gunicorn host.wsgi:application --bind 0.0.0.0:${PORT:-8000} --workers ${WEB_CONCURRENCY:-3} --threads ${WEB_THREADS:-4} --timeout ${WEB_TIMEOUT:-120} --graceful-timeout 25 --logger-class host.gunicorn_logging.RedactingLogger --access-logfile - --access-logformat '%(h)s %({x-forwarded-for}i)s \"%(m)s %(U)s %(H)s\" %(s)s %(b)s %(M)sms'"]
+CMD ["sh", "-c", "exec gunicorn host.wsgi:application --bind 0.0.0.0:${PORT:-8000} --workers ${WEB_CONCURRENCY:-3} --threads ${WEB_THREADS:-4} --timeout ${WEB_TIMEOUT:-120} --graceful-timeout 25 --logger-class host.gunicorn_logging.RedactingLogger --access-logfile - --access-logformat '%({host}i)s %(h)s %({x-forwarded-for}i)s \"%(m)s %(U)s %(H)s\" %(s)s %(b)s %(M)sms'"]

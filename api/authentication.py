@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 
-from api import errors, keys
+from api import errors, keys, usage
 from api.models import ApiKey
 
 
@@ -53,8 +51,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         tenant = getattr(getattr(request, "_request", request), "tenant", None)
         if tenant is not None and tenant.schema_name != "public" and tenant.pk != key.organization_id:
             raise errors.invalid_key()  # a key used on another organization's host
-        ApiKey.objects.filter(pk=key.pk).update(
-            last_used_at=timezone.now(), request_count=F("request_count") + 1)
+        usage.record(key)  # counted in Redis, written by the periodic flush (api/usage.py)
         return ApiClient(key), key
 
     def authenticate_header(self, request):

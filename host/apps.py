@@ -17,3 +17,14 @@ class HostConfig(AppConfig):
         from host.views.auth import StaffAuthenticationForm
 
         admin.site.login_form = StaffAuthenticationForm
+
+        # A request's log context (request id, integration) lasts from its start to its end,
+        # including Django's own "Not Found: ..." line written after the middleware returned.
+        from django.core.signals import request_finished, request_started
+
+        from host import error_reporting, log_context
+
+        error_reporting.init()  # only with SENTRY_DSN
+        log_context.capture_stray_output()  # warnings are log lines too (JSON in production)
+        request_started.connect(log_context.clear, dispatch_uid="log_context.clear.start")
+        request_finished.connect(log_context.clear, dispatch_uid="log_context.clear.finish")

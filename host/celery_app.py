@@ -34,6 +34,16 @@ app.conf.task_annotations = [TimeLimitsByQueue()]
 app.autodiscover_tasks()
 
 
+def _connect_observability() -> None:
+    from host import log_context, metrics
+
+    log_context.connect_celery_signals()  # task and request ids on every line of a task
+    metrics.connect_celery_signals()  # task durations; publish times for the oldest task's age
+
+
+_connect_observability()
+
+
 @setup_logging.connect
 def _use_django_logging(**kwargs) -> None:
     """Celery skips its own logging setup when this signal has a receiver."""
@@ -43,10 +53,16 @@ def _use_django_logging(**kwargs) -> None:
 
     dictConfig(settings.LOGGING)
 
+    from host.log_context import capture_stray_output
+
+    capture_stray_output()
+
 
 @app.on_after_finalize.connect
 def _register_periodic_tasks(sender, **kwargs) -> None:
     """Periodic work: the host's own plus what plugins declare (``platform_periodic_tasks``)."""
+    from django.conf import settings
+
     from host.plugin_manager import hooks
 
     schedule: dict = {
@@ -58,6 +74,11 @@ def _register_periodic_tasks(sender, **kwargs) -> None:
                                             "schedule": 3600.0},
         "api.purge_expired_idempotency_records": {
             "task": "api.purge_expired_idempotency_records", "schedule": 3600.0},
+        # Event logs, timelines, written pushback and sync runs past their age (README).
+        "host.purge_old_rows": {"task": "host.purge_old_rows", "schedule": 86400.0},
+        # API key usage counted in Redis (api/usage.py), written to the keys' rows.
+        "api.flush_key_usage": {"task": "api.flush_key_usage",
+                                "schedule": float(settings.API_KEY_USAGE_FLUSH_SECONDS)},
     }
     for contributed in hooks().platform_periodic_tasks():
         schedule.update(contributed or {})

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from host import log_context, metrics
 from host.contracts import EnrollmentError
 from host.integrations import get_connection, hook_for, is_enabled
 from host.models import InboundEvent, IntegrationConnection
@@ -36,6 +37,7 @@ def accept_event(provider: str, dedupe_key: str, kind: str, payload: dict) -> tu
             enqueue(process_event_task, event.pk)
     except IntegrityError:
         return InboundEvent.objects.get(provider=provider, dedupe_key=dedupe_key[:255]), False
+    metrics.inc("webhook_events_received", integration=provider)
     return event, True
 
 
@@ -53,6 +55,7 @@ def process_event(event_id: int) -> InboundEvent:
         ).first()
         if event is None:  # already processed, or another worker holds it
             return InboundEvent.objects.get(pk=event_id)
+        log_context.update(integration=event.provider)
         batch = [event, *InboundEvent.objects.select_for_update(skip_locked=True).filter(
             provider=event.provider, status=InboundEvent.Status.PENDING, attempts=0,
         ).exclude(pk=event.pk).order_by("pk")[:BATCH_SIZE - 1]]
@@ -64,7 +67,19 @@ def process_event(event_id: int) -> InboundEvent:
             if item.status != InboundEvent.Status.PENDING:
                 item.processed_at = now
             item.save()
+    _count_outcomes(batch)
     return event
+
+
+def _count_outcomes(batch: list[InboundEvent]) -> None:
+    for item in batch:
+        if item.status == InboundEvent.Status.PROCESSED:
+            metrics.inc("webhook_events_processed", integration=item.provider)
+        elif item.status == InboundEvent.Status.IGNORED:
+            metrics.inc("webhook_events_ignored", integration=item.provider,
+                        reason=metrics.reason_label(item.reason))
+        elif item.status == InboundEvent.Status.FAILED:
+            metrics.inc("webhook_events_failed", integration=item.provider)
 
 
 def _process_batch(events: list[InboundEvent]) -> None:

@@ -86,6 +86,18 @@ def platform_periodic_tasks() -> dict[str, dict[str, Any]]:
 
 
 @hookspec
+def platform_expired_rows(cutoffs: dict[str, Any]) -> list[Any]:
+    """This plugin's rows past their retention age (README "Retention"), to be deleted.
+
+    Called by: ``host.retention.purge_org`` inside one organization's schema, from the daily
+    purge. ``cutoffs`` maps a kind (``host.retention.KINDS``: "sending_events",
+    "pushback_items"...) to the datetime before which its rows go; a kind the operator keeps
+    forever is absent. Returns: querysets (deleted in short batches by the host), only of rows
+    nothing still needs. Not firstresult: every plugin's lists are concatenated.
+    """
+
+
+@hookspec
 def platform_seed_demo(org: Any) -> str | None:
     """Create this plugin's demo data in the demo organization (``make run``).
 

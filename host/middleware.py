@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth import logout
 from django.db import connection
 from django.http import Http404
 from django_tenants.middleware.main import TenantMainMiddleware
+
+_INTEGRATION_PATH = re.compile(r"/integrations/([a-z0-9_-]{1,40})(?:/|$)")
+
+
+class RequestContextMiddleware:
+    """A request id on every log line of the request (the caller's ``X-Request-ID`` when it is a
+    plain token, else a new one), sent back in ``X-Request-ID`` and carried into the tasks the
+    request enqueues; the integration a URL names (``/integrations/<key>/``, ``<key>`` views)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from host import log_context
+
+        request_id = log_context.request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = request_id
+        fields = {"request_id": request_id}
+        if match := _INTEGRATION_PATH.search(request.path_info):
+            fields["integration"] = match.group(1)
+        log_context.update(**fields)  # until request_finished (host.apps), see there
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from host import log_context
+
+        if isinstance(view_kwargs.get("key"), str):
+            log_context.update(integration=view_kwargs["key"])
 
 
 class HealthCheckMiddleware:

@@ -68,6 +68,7 @@ TENANT_LIMIT_SET_CALLS = True
 # Security (HTTPS redirect, HSTS) and static files come before tenant routing, so neither needs
 # a database lookup of the host.
 MIDDLEWARE = [
+    "host.middleware.RequestContextMiddleware",
     "host.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -141,7 +142,8 @@ if BEHIND_PROXY:
     USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
     USE_X_FORWARDED_PORT = env.bool("USE_X_FORWARDED_PORT", default=False)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # internal probes speak plain HTTP
+# Internal probes and the Prometheus scraper speak plain HTTP inside the deployment.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 # Every org is a subdomain of PLATFORM_DOMAIN and served over HTTPS too.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
@@ -260,25 +262,41 @@ SALESFORCE_API_BUDGET_SHARE = env.float("SALESFORCE_API_BUDGET_SHARE", default=0
 SALESFORCE_SYNC_PAGE_SIZE = env.int("SALESFORCE_SYNC_PAGE_SIZE", default=2000)  # SOQL max
 
 # --- Logging -----------------------------------------------------------------------------------
+# JSON lines in production (one object per line: time, level, logger, message, org, integration,
+# task_id, request_id); text under `make run`. The redaction filter is on every handler.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
         "org": {"()": "host.log_context.OrgContextFilter"},
         "redact": {"()": "host.log_context.RedactSecretsFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [org=%(org)s] %(name)s: %(message)s"},
+        "text": {"()": "host.log_context.TextFormatter",
+                 "fmt": "%(asctime)s %(levelname)s [org=%(org)s] %(name)s: %(message)s"},
+        "json": {"()": "host.log_context.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["org", "redact"],
         },
+        # Django's own, kept: errors mailed to ADMINS (none unless you set them).
+        "mail_admins": {"level": "ERROR", "class": "django.utils.log.AdminEmailHandler",
+                        "filters": ["require_debug_false", "redact"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Replaces Django's default handlers (a plain-text console in DEBUG): every line of
+        # "django.*" goes through the root console handler, in LOG_FORMAT, once.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False,
                           "filters": ["redact"]},
         # On the logger, so the record is clean before any handler (e.g. mail_admins) sees it.
@@ -321,6 +339,20 @@ SPECTACULAR_SETTINGS: dict = {
 }
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", default=24)
+# --- Observability -----------------------------------------------------------------------------
+# GET /metrics on the public host needs "Authorization: Bearer <METRICS_TOKEN>" when set.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Errors to Sentry (host/error_reporting.py), only when a DSN is set; events carry the org tag
+# and go through the log redaction.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="")
+# Retention (host/retention.py, README "Retention"): days each kind is kept; 0 keeps it forever.
+RETENTION_INBOUND_EVENTS_DAYS = env.int("RETENTION_INBOUND_EVENTS_DAYS", default=90)
+RETENTION_SENDING_EVENTS_DAYS = env.int("RETENTION_SENDING_EVENTS_DAYS", default=365)
+RETENTION_PUSHBACK_ITEMS_DAYS = env.int("RETENTION_PUSHBACK_ITEMS_DAYS", default=90)
+RETENTION_SYNC_RUNS_DAYS = env.int("RETENTION_SYNC_RUNS_DAYS", default=90)
+# API key usage is counted in Redis and written to the keys' rows this often (api/usage.py).
+API_KEY_USAGE_FLUSH_SECONDS = env.int("API_KEY_USAGE_FLUSH_SECONDS", default=60)
 # Rate-limit profiles (requests per minute, per hour); the docs' current defaults.
 API_V1_RATE_LIMIT_PROFILES = {
     name: (env.int(f"API_V1_RATE_LIMIT_{name.upper()}_PER_MINUTE", default=per_minute),

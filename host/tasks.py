@@ -9,9 +9,27 @@ from host.tasking import for_each_org, org_task
 
 @org_task(name="host.run_sync")
 def run_sync_task(run_id: int) -> str:
+    from host import log_context
+    from host.models import SyncRun
     from host.sync import execute_run
 
-    return execute_run(run_id).status
+    provider = SyncRun.objects.filter(pk=run_id).values_list("connection__provider",
+                                                              flat=True).first()
+    log_context.update(integration=provider or "-")  # on every line of the sync
+    run = execute_run(run_id)
+    _count_sync(run)
+    return run.status
+
+
+def _count_sync(run) -> None:
+    from host import metrics
+
+    if run.status == run.Status.RUNNING:
+        return
+    provider = run.connection.provider
+    metrics.inc("sync_runs", integration=provider, status=run.status)
+    for outcome in ("created", "updated", "deleted", "skipped"):
+        metrics.inc("sync_records", getattr(run, outcome), integration=provider, outcome=outcome)
 
 
 @org_task(name="host.process_event")
@@ -23,8 +41,10 @@ def process_event_task(event_id: int) -> str:
 
 @org_task(name="host.pushback")
 def pushback_task(provider: str, updates: list[dict]) -> list[str]:
+    from host import log_context
     from host.scores import push
 
+    log_context.update(integration=provider)
     return [r.status for r in push(provider, updates) or []]
 
 
@@ -64,6 +84,19 @@ def beat_heartbeat() -> None:
     from host.liveness import write_beat_heartbeat
 
     write_beat_heartbeat()
+
+
+@org_task(name="host.purge_org_rows")
+def purge_org_rows_task() -> dict[str, int]:
+    from host.retention import purge_org
+
+    return purge_org()
+
+
+@app.task(name="host.purge_old_rows")
+def purge_old_rows() -> int:
+    """Periodic (public, daily): each org deletes its rows past their retention age."""
+    return for_each_org(purge_org_rows_task)
 
 
 @app.task(name="host.purge_expired_oauth_states")

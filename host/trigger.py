@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from host import metrics
 from host.contracts import EnrollmentResult, SequenceChoice, TriggerRequest
 from host.models import ExternalLink
 from host.plugin_manager import hooks
@@ -29,6 +30,7 @@ def enroll(request: TriggerRequest) -> EnrollmentResult:
                 ExternalLink.objects.filter(
                     provider=request.provider, contact_id__in=queued[start:start + 1000]
                 ).update(last_triggered_at=timezone.now())
+    metrics.inc("enrollments", result.sendings_created, source=request.source)
     return result
 
 

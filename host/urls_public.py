@@ -6,12 +6,14 @@ from django.views.generic import RedirectView
 
 from host.plugin_manager import hooks
 from host.views import public
+from host.views.metrics import metrics_view
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("oauth/<slug:key>/callback", public.oauth_callback, name="oauth-callback"),
     path("api/v1/", include("api.urls")),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus (host.metrics)
 ]
 for patterns in hooks().platform_urls(scope="public"):
     urlpatterns += patterns

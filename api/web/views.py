@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,6 +27,8 @@ def api_keys(request):
     response = render(request, "api/keys.html", {
         "form": form, "new_key": new_key,
         "keys": ApiKey.objects.filter(organization=org).order_by("-created_at"),
+        # Usage is written periodically (api/usage.py); round up to whole minutes for the page.
+        "usage_delay_minutes": max(1, -(-settings.API_KEY_USAGE_FLUSH_SECONDS // 60)),
     }, status=400 if form.errors else 200)
     response["Cache-Control"] = "no-store"  # the page may show a full key once
     return response

@@ -32,6 +32,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError as LibraryError
 from simple_salesforce.exceptions import SalesforceExpiredSession
 
+from host import metrics
 from host.contracts import ConnectError, NeedsReconnect
 from host.integrations import get_connection, refresh_credentials
 
@@ -113,6 +114,10 @@ class SalesforceClient:
     # --- plumbing --------------------------------------------------------------------------------
 
     def _record_usage(self, response, *args, **kwargs):
+        metrics.inc("crm_api_calls", integration=KEY,
+                    status_class=f"{response.status_code // 100}xx")
+        if response.status_code == 429:
+            metrics.inc("crm_api_rate_limited", integration=KEY)
         match = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
             self.api_usage = ApiUsage(int(match.group(1)), int(match.group(2)))

@@ -55,6 +55,21 @@ def platform_periodic_tasks():
 
 
 @hookimpl
+def platform_expired_rows(cutoffs):
+    """Pushback items written to Salesforce past ``RETENTION_PUSHBACK_ITEMS_DAYS`` (queued,
+    failed and skipped ones stay for the admin), except the newest written score of each
+    contact and kind: a late older score is checked against it (``pushback._latest_written``)."""
+    if "pushback_items" not in cutoffs:
+        return []
+    from plugins.salesforce.models import PushbackItem
+
+    written = PushbackItem.objects.filter(status=PushbackItem.Status.WRITTEN)
+    newest = (written.order_by("external_id", "kind", "-answered_at", "-pk")
+              .distinct("external_id", "kind").values("pk"))
+    return [written.filter(updated_at__lt=cutoffs["pushback_items"]).exclude(pk__in=newest)]
+
+
+@hookimpl
 def pushback_backlog(connection):
     from .models import PushbackItem
 

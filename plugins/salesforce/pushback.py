@@ -24,10 +24,11 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from host import metrics
 from host.contracts import NeedsReconnect, PushbackResult
 from host.tasking import enqueue
 from plugins.salesforce import errors
-from plugins.salesforce.client import COLLECTION_LIMIT, NotConnected, RecordUpdate, SalesforceClient
+from plugins.salesforce.client import COLLECTION_LIMIT, KEY, NotConnected, RecordUpdate, SalesforceClient
 from plugins.salesforce.field_check import failure_remedy, mapping
 from plugins.salesforce.models import PushbackItem
 
@@ -112,6 +113,8 @@ def push_queued(connection, now=None) -> dict[str, int]:
                     break
                 stop = _write(client, fields, date_type, items, now)
             totals.update(str(item.status) for item in items)
+            for item in items:
+                metrics.inc("pushback_writes", integration=KEY, status=str(item.status))
             if stop:
                 break
         else:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from host import metrics
 from host.tasking import enqueue
 from plugins.sequences.emails import build_email, survey_url
 from plugins.sequences.models import Sending, SendingEvent, SendingSettings, Sequence, Step
@@ -89,7 +90,9 @@ def run_due_step(sending_id, sender: SendingSettings | None = None) -> str:
             message = build_email(org, sending, step, survey, sender.from_name, sender.reply_to)
             message.send()
         except MAIL_ERRORS as exc:
+            metrics.inc("emails_failed", step_kind=step.kind)
             return _retry_later(sending, step, exc, now)
+        metrics.inc("emails_sent", step_kind=step.kind)
         sending.attempts = 0
         if sending.status in (Sending.Status.PENDING, Sending.Status.SCHEDULED):
             sending.status = Sending.Status.SENT

@@ -49,6 +49,17 @@ def platform_periodic_tasks():
 
 
 @hookimpl
+def platform_expired_rows(cutoffs):
+    """Sending events (a sending's timeline) past ``RETENTION_SENDING_EVENTS_DAYS``; the
+    sendings and responses themselves are kept."""
+    if "sending_events" not in cutoffs:
+        return []
+    from plugins.sequences.models import SendingEvent
+
+    return [SendingEvent.objects.filter(at__lt=cutoffs["sending_events"])]
+
+
+@hookimpl
 def platform_seed_demo(org):
     from plugins.sequences.demo import seed
 

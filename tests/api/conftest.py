@@ -17,10 +17,11 @@ ALL_SCOPES = ("contacts:*", "sequences:*", "responses:*")
 
 @pytest.fixture(autouse=True)
 def _clean_rate_limit_counters():
+    from api import usage
     from api.ratelimit import _client, _namespace
 
     redis = _client()
-    for name in redis.scan_iter(f"{_namespace()}:*"):
+    for name in [*redis.scan_iter(f"{_namespace()}:*"), *redis.scan_iter(f"{usage._namespace()}:*")]:
         redis.delete(name)
 
 
