@@ -1,3 +1,8 @@
-"""The org navigation entry of Settings > API, for the host's navigation (label, URL name)."""
+"""The org navigation entry of Settings > API, for the host's navigation.
 
-NAV_ITEMS = [("Settings > API", "api-keys")]
+Admin-only, like the page behind it (``org_admin_required``): members never see the link.
+"""
+
+from host.contracts import NavItem
+
+NAV_ITEMS = [NavItem("Settings > API", "api-keys", admin_only=True)]

@@ -6,6 +6,7 @@ Plain frozen dataclasses: plugins build and read them without importing each oth
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,24 @@ class IntegrationInfo:
     # Platform settings (Django settings names) an admin cannot connect without, e.g. the OAuth
     # client id and secret. The host names the missing ones on the card ("OAuth setup error").
     required_settings: tuple[str, ...] = ()
+    # The origins the Connect button's POST is redirected to (the CRM's authorization pages),
+    # read on each request (they may depend on settings). The host allows them in the pages'
+    # Content-Security-Policy ``form-action``: Chromium checks it on every redirect of a form
+    # submission, so with ``'self'`` alone the 302 to the CRM would be blocked.
+    connect_origins: Callable[[], Iterable[str]] | None = None
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link a plugin adds to the org pages' main navigation (``platform_nav_items``).
+
+    ``admin_only``: shown to owners and admins only; set it when the view behind ``url_name``
+    is guarded by ``org_admin_required``, so members never see a link that answers 403.
+    """
+
+    label: str
+    url_name: str  # for ``django.urls.reverse``, without arguments
+    admin_only: bool = False
 
 
 @dataclass(frozen=True)

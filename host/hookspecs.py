@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         DisconnectResult,
         EnrollmentResult,
         IntegrationInfo,
+        NavItem,
         PushbackResult,
         ScoreUpdate,
         SequenceChoice,
@@ -107,12 +108,15 @@ def platform_seed_demo(org: Any) -> str | None:
 
 
 @hookspec
-def platform_nav_items() -> list[tuple[str, str]]:
+def platform_nav_items() -> list[NavItem]:
     """Contribute links to the org pages' main navigation.
 
     Called by: the host's template context processor on every org page.
-    Returns: ``[(label, url_name), ...]`` for ``django.urls.reverse``. Not firstresult: lists
-    are concatenated in plugin order.
+    Returns: ``[NavItem(label, url_name, admin_only=False), ...]``; ``url_name`` is reversed
+    without arguments. Mark ``admin_only`` the links whose view is ``org_admin_required``: the
+    host hides them from members (a plain ``(label, url_name)`` tuple is read as a NavItem for
+    every member). The host marks the link of the current page with ``aria-current``. Not
+    firstresult: lists are concatenated in plugin order.
     """
 
 

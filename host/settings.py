@@ -83,6 +83,29 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last: it turns a lockout into the lockout page
 ]
 
+# --- Content-Security-Policy (django-csp) -------------------------------------------------------
+# A strict policy on every response: scripts and styles only from our own static files (no
+# inline code, no other origins). Right after SecurityMiddleware, so the pages answered early
+# (the unknown-host 404) get it too. A view that needs more uses django-csp's decorators
+# (``csp.decorators.csp_update``) rather than loosening this. On org hosts ``form-action`` also
+# allows the enabled CRMs' sign-in origins: Chromium blocks the Connect POST's 302 to the CRM
+# otherwise (see host/csp.py).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "host.csp.PlatformCSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# --- end of Content-Security-Policy ---------------------------------------------------------------
+
 ROOT_URLCONF = "host.urls_org"
 PUBLIC_SCHEMA_URLCONF = "host.urls_public"
 WSGI_APPLICATION = "host.wsgi.application"

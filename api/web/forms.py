@@ -8,9 +8,10 @@ from django import forms
 from django.utils import timezone
 
 from api.scopes import SCOPES
+from host.forms import SiteFormMixin
 
 
-class NewKeyForm(forms.Form):
+class NewKeyForm(SiteFormMixin, forms.Form):
     name = forms.CharField(max_length=100, help_text="What uses this key, e.g. “Salesforce button”.")
     scopes = forms.MultipleChoiceField(
         choices=[(s, f"{s} — {d}") for s, d in SCOPES.items()], widget=forms.CheckboxSelectMultiple,

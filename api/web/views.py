@@ -14,7 +14,7 @@ from host.views.auth import org_admin_required
 
 
 @require_http_methods(["GET", "POST"])
-@org_admin_required
+@org_admin_required(does="manage API keys")
 def api_keys(request):
     org = request.tenant
     new_key = None
@@ -35,7 +35,7 @@ def api_keys(request):
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="manage API keys")
 def delete_key(request, key_id):
     key = get_object_or_404(ApiKey, pk=key_id, organization=request.tenant)
     key.delete()

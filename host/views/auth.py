@@ -18,17 +18,22 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 
+from host.forms import SiteFormMixin
 from tenants.models import Membership
 
 ADMIN_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
 
 
-class OrgAuthenticationForm(AuthenticationForm):
+class OrgAuthenticationForm(SiteFormMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "Please enter a correct email and password. Note that both fields may "
                          "be case-sensitive.",
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email"
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
@@ -44,6 +49,13 @@ class OrgLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+class OrgPermissionDenied(PermissionDenied):
+    """A refusal worded for the user: the branded 403 page shows its message (who can do it).
+
+    Other ``PermissionDenied`` messages are not shown: they may be internal.
+    """
+
+
 def org_member_required(view):
     """Signed in, and a member (any role) of the request's organization."""
 
@@ -51,7 +63,8 @@ def org_member_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if getattr(request, "org_role", None) is None:
-            raise PermissionDenied("Only members of this organization can open this page.")
+            raise OrgPermissionDenied(
+                f"Only members of {request.tenant.name} can open this page.")
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -70,14 +83,21 @@ class StaffAuthenticationForm(AdminAuthenticationForm):
             raise
 
 
-def org_admin_required(view):
-    """Signed in, and an owner or admin of the request's organization."""
+def org_admin_required(view=None, *, does: str = "open this page"):
+    """Signed in, and an owner or admin of the request's organization.
+
+    ``@org_admin_required`` or ``@org_admin_required(does="manage API keys")``: a member gets
+    the 403 page saying "Only owners and admins of <org> can <does>."
+    """
+    if view is None:
+        return lambda v: org_admin_required(v, does=does)
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if getattr(request, "org_role", None) not in ADMIN_ROLES:
-            raise PermissionDenied("Only owners and admins can change settings.")
+            raise OrgPermissionDenied(
+                f"Only owners and admins of {request.tenant.name} can {does}.")
         return view(request, *args, **kwargs)
 
     return wrapper

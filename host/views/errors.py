@@ -43,7 +43,12 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return _page(request, 403, "403.html")
+    """Says who can do it when the refusal is ours (``OrgPermissionDenied``), in the layout."""
+    from host.views.auth import OrgPermissionDenied
+
+    reason = str(exception) if isinstance(exception, OrgPermissionDenied) else ""
+    return _page(request, 403, "403.html", reason=reason,
+                 role=getattr(request, "org_role", None))
 
 
 def not_found(request, exception=None):

@@ -87,7 +87,7 @@ def integration_or_404(key: str):
 
 
 @require_GET
-@org_admin_required
+@org_admin_required(does="configure, connect, sync or disconnect integrations")
 def integration_detail(request, key):
     integration = integration_or_404(key)
     conn = get_connection(key)
@@ -119,7 +119,7 @@ def stopped_by_disconnect(integration) -> str:
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure, connect, sync or disconnect integrations")
 def connect_start(request, key):
     integration = integration_or_404(key)
     if not integration.has(Capability.CONNECT):
@@ -133,7 +133,7 @@ def connect_start(request, key):
 
 
 @require_GET
-@org_admin_required
+@org_admin_required(does="configure, connect, sync or disconnect integrations")
 def connect_complete(request, key):
     integration = integration_or_404(key)
     back = connect.return_path(request, key) or configure_url(integration)
@@ -149,7 +149,7 @@ def connect_complete(request, key):
 
 
 @require_http_methods(["GET", "POST"])
-@org_admin_required
+@org_admin_required(does="configure, connect, sync or disconnect integrations")
 def disconnect(request, key):
     """GET: the confirmation, saying what stops. POST: revoke and disconnect."""
     integration = integration_or_404(key)
@@ -165,9 +165,11 @@ def disconnect(request, key):
 
 
 @require_GET
-@org_admin_required
+@org_member_required
 def sync_progress(request, key):
-    """The latest sync run of an integration, for the live progress bar."""
+    """The latest sync run of an integration, for the live progress bar.
+
+    For every member: the Integrations cards they see poll it while a sync runs."""
     integration_or_404(key)
     run = SyncRun.objects.filter(connection__provider=key).order_by("-started_at").first()
     if run is None:
@@ -177,7 +179,7 @@ def sync_progress(request, key):
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure, connect, sync or disconnect integrations")
 def sync_now(request, key):
     from host.tasks import run_sync_task
 

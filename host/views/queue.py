@@ -7,6 +7,7 @@ one count, one page of links joined to their contacts, one list of sequences.
 from __future__ import annotations
 
 from collections import Counter
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
@@ -36,7 +37,7 @@ def queued_links(key: str, q: str):
     return links.order_by("id")
 
 
-@org_admin_required
+@org_admin_required(does="trigger surveys from the manual queue")
 @require_http_methods(["GET", "POST"])
 def manual_queue(request, key):
     integration = integration_or_404(key)
@@ -46,7 +47,8 @@ def manual_queue(request, key):
     q = (request.GET.get("q") or request.POST.get("q") or "").strip()
     if request.method == "POST" and queue_enabled(conn):
         _trigger(request, key, q)
-        return redirect(reverse("integration-queue", args=[key]) + (f"?q={q}" if q else ""))
+        search = f"?{urlencode({'q': q})}" if q else ""  # "R&D" must stay one value
+        return redirect(reverse("integration-queue", args=[key]) + search)
     page = Paginator(queued_links(key, q).select_related("contact"), PAGE_SIZE).get_page(
         request.GET.get("page"))
     return render(request, "host/queue.html", {

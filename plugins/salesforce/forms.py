@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from django import forms
 
+from host.forms import SiteFormMixin
+
 from . import login_hosts
 
 
-class LoginHostForm(forms.Form):
+class LoginHostForm(SiteFormMixin, forms.Form):
     login_host = forms.ChoiceField(
         label="Where do you sign in to Salesforce?", choices=login_hosts.CHOICES,
         initial=login_hosts.PRODUCTION, widget=forms.RadioSelect)
     my_domain = forms.CharField(
         label="My Domain", required=False, max_length=253,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text="Only for My Domain, for example acme.my.salesforce.com or "
                   "acme--uat.sandbox.my.salesforce.com (Setup > My Domain).")
 

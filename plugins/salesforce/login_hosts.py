@@ -186,3 +186,15 @@ def environment(choice: str, login: str, instance_url: str) -> str:
     ):
         return SANDBOX
     return PRODUCTION
+
+
+def connect_origins() -> list[str]:
+    """Where the Connect button's POST may be redirected: the generic login hosts, any My Domain
+    (``*.my.salesforce.com`` and the other clouds), and the operator's ``SALESFORCE_LOGIN_URL``
+    (the emulator in development). For the pages' Content-Security-Policy ``form-action``."""
+    origins = [f"https://{host}" for host in sorted(FIXED_HOSTS)]
+    origins += [f"https://*{suffix}" for suffix in MY_DOMAIN_SUFFIXES]
+    configured = _origin(settings.SALESFORCE_LOGIN_URL or "")
+    if configured.startswith(("https://", "http://")) and configured not in origins:
+        origins.append(configured)
+    return origins

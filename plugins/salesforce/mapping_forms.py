@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from host.forms import SiteFormMixin
 from plugins.salesforce.field_check import DEFAULT_MAPPING, LABELS, MAX_NAME, valid_api_name
 
 HELP = {
@@ -14,14 +15,27 @@ HELP = {
 }
 
 
-class MappingForm(forms.Form):
+class ButtonValue(forms.HiddenInput):
+    """A value only a submit button sends (*Save anyway*: ``name="confirm" value="1"``): the
+    form renders no input for it, so it is never sent by accident."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return ""
+
+
+class MappingForm(SiteFormMixin, forms.Form):
     nps_field = forms.CharField(label=LABELS["nps_field"], required=False, max_length=MAX_NAME,
                                 help_text=HELP["nps_field"])
     csat_field = forms.CharField(label=LABELS["csat_field"], required=False, max_length=MAX_NAME,
                                  help_text=HELP["csat_field"])
     date_field = forms.CharField(label=LABELS["date_field"], required=False, max_length=MAX_NAME,
                                  help_text=HELP["date_field"])
-    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(required=False, widget=ButtonValue)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in DEFAULT_MAPPING:  # API names: no autofill, no spell check
+            self.fields[name].widget.attrs.update(autocomplete="off", spellcheck="false")
 
     def clean(self):
         data = super().clean()

@@ -30,6 +30,7 @@ def platform_integrations():
             capabilities=frozenset(Capability),
             configure_url_name="salesforce:settings",
             required_settings=oauth.REQUIRED_SETTINGS,
+            connect_origins=login_hosts.connect_origins,
         )
     ]
 

@@ -27,7 +27,7 @@ def settings_context(request, conn) -> dict:
 
 
 @require_GET
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def settings_page(request):
     if not is_enabled(KEY):
         raise Http404("Salesforce is not available for this organization.")

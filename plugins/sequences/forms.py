@@ -1,15 +1,16 @@
 from django import forms
 
+from host.forms import SiteFormMixin
 from plugins.sequences.models import SendingSettings, Sequence, Step, Survey
 
 
-class SequenceForm(forms.ModelForm):
+class SequenceForm(SiteFormMixin, forms.ModelForm):
     class Meta:
         model = Sequence
         fields = ["name"]
 
 
-class StepForm(forms.ModelForm):
+class StepForm(SiteFormMixin, forms.ModelForm):
     class Meta:
         model = Step
         fields = ["kind", "survey", "delay_hours"]
@@ -29,7 +30,7 @@ class StepForm(forms.ModelForm):
         return data
 
 
-class SendingSettingsForm(forms.ModelForm):
+class SendingSettingsForm(SiteFormMixin, forms.ModelForm):
     class Meta:
         model = SendingSettings
         fields = ["from_name", "reply_to", "cooldown_days"]

@@ -39,8 +39,11 @@ def platform_urls(scope):
 
 @hookimpl
 def platform_nav_items():
-    return [("Sequences", "sequences:list"), ("Sendings", "sequences:sendings"),
-            ("Contacts", "sequences:contacts")]
+    from host.contracts import NavItem
+
+    return [NavItem("Sequences", "sequences:list"), NavItem("Sendings", "sequences:sendings"),
+            NavItem("Contacts", "sequences:contacts"),
+            NavItem("Settings > Sending", "sequences:settings", admin_only=True)]
 
 
 @hookimpl

@@ -40,7 +40,7 @@ def context(request, conn) -> dict:
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def replay_event(request, pk: int):
     if not is_enabled(KEY):
         raise Http404("Salesforce is not available for this organization.")

@@ -61,7 +61,7 @@ def _check(conn, chosen, refresh: bool):
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def test_fields(request):
     conn = _connection()
     form = MappingForm(request.POST)
@@ -72,7 +72,7 @@ def test_fields(request):
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def create_fields(request):
     """Create missing fields, grant the connected user access, then Test Fields again."""
     conn = _connection()
@@ -94,7 +94,7 @@ def create_fields(request):
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def save(request):
     conn = _connection()
     form = MappingForm(request.POST)

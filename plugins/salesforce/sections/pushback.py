@@ -31,7 +31,7 @@ def context(request, conn) -> dict:
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def retry(request):
     count = retry_failed()
     if count:

@@ -22,7 +22,7 @@ def context(request, conn) -> dict:
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def run_check(request):
     from plugins.salesforce.views import settings_context
 

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from host.forms import SiteFormMixin
 from host.integrations import get_connection, is_enabled
 from host.links import org_base_url
 from host.trigger import AUTO, BOTH, MANUAL, sequences, trigger_mode
@@ -31,9 +32,9 @@ JSON_EXAMPLE = ('{"org_id": "00D5e000000KQ2eEAG", "opportunity_id": "0065w000023
                 ' "contact_email": "pat@example.com", "event_id": "a0B5e00000XyZ1"}')
 
 
-class TriggerForm(forms.Form):
+class TriggerForm(SiteFormMixin, forms.Form):
     trigger_mode = forms.ChoiceField(label="Trigger mode", choices=MODES, widget=forms.RadioSelect)
-    sequence = forms.ChoiceField(label="Sequence to run", required=False,
+    sequence = forms.ChoiceField(label="Sequence to run", required=False, widget=forms.Select,
                                  help_text="Required for auto and both. Only active sequences "
                                            "are listed.")
 
@@ -119,7 +120,7 @@ def _render(request, conn, status: int = 200, **extra):
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def save_trigger(request):
     conn = _connection()
     form = TriggerForm(request.POST)
@@ -132,7 +133,7 @@ def save_trigger(request):
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def generate_secret(request):
     """Generate or rotate the org's secret and show it once (in this response only)."""
     conn = _connection()
@@ -145,7 +146,7 @@ def generate_secret(request):
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def remove_secret(request):
     conn = _connection()
     secrets.remove_org_secret(conn)
@@ -159,7 +160,7 @@ def _switch(request, name: str) -> bool | None:
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def webhook_fallback(request):
     """Allow or refuse the platform's global secret for this org (when it has none of its own)."""
     conn = _connection()
@@ -175,7 +176,7 @@ def webhook_fallback(request):
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def webhook_signing(request):
     """Require (or stop requiring) signed JSON; needs the org's own secret to sign with."""
     conn = _connection()
@@ -200,7 +201,7 @@ def _require_emulator():
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def emulator_outbound(request):
     """Dev only: what an admin does in Salesforce Setup, done in the local emulator."""
     shortcuts = _require_emulator()
@@ -219,7 +220,7 @@ def emulator_outbound(request):
 
 
 @require_POST
-@org_admin_required
+@org_admin_required(does="configure the Salesforce integration")
 def emulator_close_won(request):
     shortcuts = _require_emulator()
     try:

@@ -122,7 +122,7 @@ def contact_list(request):
     return render(request, "sequences/contact_list.html", {"page": page, "q": q})
 
 
-@org_admin_required
+@org_admin_required(does="change the sending settings")
 @require_http_methods(["GET", "POST"])
 def sending_settings(request):
     form = SendingSettingsForm(request.POST or None, instance=SendingSettings.load())
