@@ -71,7 +71,8 @@ def test_metrics_count_a_webhook_an_email_and_a_pushback(live):
                  state="SUCCESS") >= 1
     assert value(scraped, "task_duration_seconds_bucket", task="host.process_event",
                  state="SUCCESS", le="+Inf") >= 1
-    assert ("celery_queue_depth", (("queue", "celery"),)) in scraped
+    for queue in ("default", "sync", "delivery"):  # every declared queue is reported
+        assert ("celery_queue_depth", (("queue", queue),)) in scraped
 
     # Org hosts have no /metrics.
     assert public.request("GET", live.host, "/metrics",
