@@ -105,7 +105,8 @@ class _Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v1/integrations/hubspot/webhook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
 
     def wait_for(self, n: int, timeout: float = 10) -> list[dict]:
         deadline = time.monotonic() + timeout
@@ -213,3 +214,20 @@ def test_merge_restore_and_unsubscribed_changes(hs, receiver):
     assert merge["subscriptionType"] == "contact.merge"
     assert (merge["primaryObjectId"], merge["mergedObjectIds"], merge["newObjectId"]) == (
         a, [b], a)
+
+
+def test_the_dev_shortcut_wins_a_deal_with_an_emailable_contact(hs, receiver, settings):
+    from devtools import hubspot_shortcuts
+
+    settings.DEBUG = True
+    assert hubspot_shortcuts.available()
+    control(hs, "POST", "/seed", json={"dataset": "demo", "contacts": 5, "deals": 2})
+    assert hs.state.webhooks.wait_settled(5)
+    receiver.requests.clear()
+    won = hubspot_shortcuts.win_deal()
+    deal = control(hs, "GET", f"/deals/{won['id']}").json()
+    assert deal["properties"]["dealstage"] == "closedwon" and deal["contacts"]
+    [req] = receiver.wait_for(1)
+    assert json.loads(req["body"])[0]["objectId"] == int(won["id"])
+    settings.DEBUG = False
+    assert not hubspot_shortcuts.available()
