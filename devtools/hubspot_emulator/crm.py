@@ -4,6 +4,7 @@ update with the 207/400 rules, PATCH), pipelines, deal->contact associations, pr
 from __future__ import annotations
 
 import time
+from urllib.parse import unquote
 
 from . import search
 from .properties import creation_problems, definition, validation_message, value_error
@@ -73,9 +74,12 @@ def get_object(state, req: Request, token, obj: str, rid: str) -> Response:
     with state.lock:
         portal = state.portal(token.hub_id)
         archived = req.query.get("archived", "false").lower() == "true"
+        id_property = req.query.get("idProperty")
         if archived:
             rec = portal.objects[obj].get(int(rid)) if rid.isdigit() else None
             rec = rec if rec and rec["archived_at"] is not None else None
+        elif id_property and id_property != "hs_object_id":  # e.g. /contacts/{email}?idProperty=email
+            rec = _by_property(portal, obj, id_property, rid)
         else:
             rec = portal.resolve(obj, rid)
         if rec is None:
@@ -84,6 +88,13 @@ def get_object(state, req: Request, token, obj: str, rid: str) -> Response:
         if obj == "deals" and "contacts" in req.query.get("associations", ""):
             _attach_contacts(portal, rec, out)
     return json_response(out)
+
+
+def _by_property(portal, obj: str, name: str, value: str) -> dict | None:
+    value = unquote(value).lower()
+    return next((r for r in portal.objects[obj].values()
+                 if r["archived_at"] is None and r["merged_into"] is None
+                 and (r["props"].get(name) or "").lower() == value), None)
 
 
 def _attach_contacts(portal, rec: dict, out: dict) -> None:
@@ -115,9 +126,7 @@ def batch_read(state, req: Request, token, obj: str) -> Response:
         for item in inputs:
             key = str(item.get("id", ""))
             if id_property and id_property != "hs_object_id":
-                rec = next((r for r in portal.objects[obj].values()
-                            if r["archived_at"] is None and r["merged_into"] is None
-                            and (r["props"].get(id_property) or "").lower() == key.lower()), None)
+                rec = _by_property(portal, obj, id_property, key)
             else:
                 rec = portal.resolve(obj, key)
             if rec is None:

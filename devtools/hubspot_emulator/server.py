@@ -8,6 +8,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -65,6 +66,8 @@ def dispatch(state: EmulatorState, req: Request) -> Response:
             limited, headers = ratelimit.admit(state, token.hub_id, bucket == "search")
             if limited is not None:
                 return limited
+            if state.config.api_delay_seconds > 0:
+                time.sleep(state.config.api_delay_seconds)
             try:
                 resp = fn(state, req, token, **m.groupdict())
             except BadRequest as exc:
@@ -83,6 +86,7 @@ def _count(state, name: str, style: str) -> None:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "HubSpotEmulator/1.0"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
 
     def _handle(self) -> None:
         state: EmulatorState = self.server.state

@@ -49,6 +49,7 @@ class EmulatorConfig:
     search_per_second: int = 5
     daily_limit: int = 0  # 0 = none (OAuth apps publish none)
     rate_limits: bool = True
+    api_delay_seconds: float = 0.0  # slow answers (every CRM call waits this long first)
     webhook_target_url: str = ""  # the app's webhook URL after every reset (``make run``)
     base_url: str = ""
     log_requests: bool = False

@@ -6,6 +6,7 @@ Request/Response and log redaction are the Salesforce emulator's (one place for 
 import re
 import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from devtools.salesforce_emulator.web import (  # noqa: F401 - re-exported for the handlers
     BadRequest,
@@ -83,10 +84,15 @@ def iso_ms(ms: int | None) -> str | None:
     responses do [reference §2.1] — plugins must parse, never compare strings."""
     if ms is None:
         return None
-    dt = datetime.fromtimestamp(ms / 1000, UTC)
-    if ms % 1000 == 0:
-        return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    seconds, millis = divmod(int(ms), 1000)
+    whole = _second(seconds)
+    return whole + "Z" if millis == 0 else f"{whole}.{millis:03d}Z"
+
+
+@lru_cache(maxsize=65536)
+def _second(seconds: int) -> str:
+    """Formatting dominates a search answer; records modified in the same second share this."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def parse_time_ms(value) -> int | None:

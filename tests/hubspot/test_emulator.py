@@ -362,3 +362,23 @@ def test_search_sees_a_write_only_after_the_index_lag(hs, api):
     assert api("GET", f"/crm/v3/objects/contacts/{made.json()['id']}").status_code == 200
     hs.state.clock.advance(31)
     assert api.search({}).json()["total"] == 1
+
+
+def test_uninstall_revokes_the_portals_tokens(hs, api, tokens):
+    details = api("GET", "/account-info/2026-03/details").json()
+    assert details["portalId"] == PORTAL_ID and details["uiDomain"] == "app.hubspot.com"
+    assert api("DELETE", "/appinstalls/2026-09/external-install").status_code == 204
+    assert api("GET", "/crm/v3/objects/contacts").json()["category"] == "INVALID_AUTHENTICATION"
+    refresh = token_call(hs, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert refresh.json()["status"] == "BAD_REFRESH_TOKEN"
+
+
+def test_read_one_contact_by_email_and_slow_answers(hs, api):
+    made = control(hs, "POST", "/contacts", json={"properties": {"email": "Ada@Example.com"}})
+    found = api("GET", "/crm/v3/objects/contacts/ada@example.com",
+                params={"idProperty": "email", "properties": "email"})
+    assert found.status_code == 200 and found.json()["id"] == made.json()["id"]
+    hs.state.configure(api_delay_seconds=0.3)
+    started = time.monotonic()
+    assert api("GET", "/crm/v3/objects/contacts").status_code == 200
+    assert time.monotonic() - started >= 0.3
