@@ -382,3 +382,21 @@ def test_read_one_contact_by_email_and_slow_answers(hs, api):
     started = time.monotonic()
     assert api("GET", "/crm/v3/objects/contacts").status_code == 200
     assert time.monotonic() - started >= 0.3
+
+
+def test_edge_faults_and_refresh_token_rotation(hs, api, tokens):
+    control(hs, "POST", "/faults", json={"kind": "502"})
+    control(hs, "POST", "/faults", json={"kind": "477"})
+    edge = api("GET", "/crm/v3/objects/contacts")
+    assert edge.status_code == 502 and edge.headers["Content-Type"].startswith("text/html")
+    migrating = api("GET", "/crm/v3/objects/contacts")
+    assert migrating.status_code == 477 and migrating.headers["Retry-After"] == "1"
+    control(hs, "POST", "/faults", json={"kind": "500", "target": "token"})
+    assert token_call(hs, grant_type="refresh_token",
+                      refresh_token=tokens["refresh_token"]).status_code == 500
+
+    hs.state.configure(rotate_refresh_tokens=True)
+    rotated = token_call(hs, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert rotated.json()["refresh_token"] != tokens["refresh_token"]
+    old = token_call(hs, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert old.json()["status"] == "BAD_REFRESH_TOKEN"

@@ -231,3 +231,19 @@ def test_the_dev_shortcut_wins_a_deal_with_an_emailable_contact(hs, receiver, se
     assert json.loads(req["body"])[0]["objectId"] == int(won["id"])
     settings.DEBUG = False
     assert not hubspot_shortcuts.available()
+
+
+def test_out_of_order_mode_and_the_legacy_event_type_field(hs, receiver):
+    hs.state.webhooks.configure(paused=True, out_of_order=True, legacy_event_type=True)
+    seeded = control(hs, "POST", "/seed", json={"dataset": "contacts", "contacts": 3}).json()
+    first = int(seeded["first_id"])
+    for i in range(3):
+        control(hs, "DELETE", f"/contacts/{first + i}")
+        hs.state.clock.advance(1)
+    hs.state.webhooks.configure(paused=False)
+    assert hs.state.webhooks.wait_settled(5)
+    events = [json.loads(r["body"]) for r in receiver.requests]
+    assert [len(batch) for batch in events] == [1, 1, 1]  # one event per request
+    assert [batch[0]["objectId"] for batch in events] == [first + 2, first + 1, first]
+    assert all(b[0]["eventType"] == b[0]["subscriptionType"] == "contact.deletion"
+               for b in events)
