@@ -148,9 +148,10 @@ class EmulatorState:
         """The portal with this id (created on first use); the default portal without one."""
         hub_id = int(hub_id or self.config.portal_id)
         with self.lock:
-            if hub_id not in self.portals:
-                self.portals[hub_id] = Portal(hub_id, self.config.first_contact_id,
-                                              self.config.first_deal_id)
+            if hub_id not in self.portals:  # record ids are unique across portals, as in HubSpot
+                offset = len(self.portals) * 1_000_000_000
+                self.portals[hub_id] = Portal(hub_id, self.config.first_contact_id + offset,
+                                              self.config.first_deal_id + offset)
             return self.portals[hub_id]
 
     def seed(self, dataset: str = "demo", portal: int | None = None, **kwargs) -> dict:

@@ -10,8 +10,9 @@ import time
 
 import requests
 
-from devtools.hubspot_emulator import CLIENT_ID, PORTAL_ID
+from devtools.hubspot_emulator import CLIENT_ID, DEFAULT_REDIRECT_URI, PORTAL_ID
 from tests.hubspot.conftest import (
+    SCOPE,
     Api,
     authorize,
     callback_params,
@@ -400,3 +401,20 @@ def test_edge_faults_and_refresh_token_rotation(hs, api, tokens):
     assert rotated.json()["refresh_token"] != tokens["refresh_token"]
     old = token_call(hs, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert old.json()["status"] == "BAD_REFRESH_TOKEN"
+
+
+def test_a_second_portal_has_its_own_records_and_tokens(hs, api):
+    _seed(hs, 2)
+    hs.state.configure(auto_approve=True)
+    other = 7_000_001
+    location = requests.get(hs.url(f"/oauth/{other}/authorize"), allow_redirects=False,
+                            timeout=5, params={"client_id": CLIENT_ID, "scope": SCOPE,
+                                               "redirect_uri": DEFAULT_REDIRECT_URI})
+    body = exchange(hs, callback_params(location)["code"]).json()
+    assert body["hub_id"] == other
+    seeded = control(hs, "POST", "/seed", json={"dataset": "contacts", "contacts": 3,
+                                                "portal": other}).json()
+    theirs = Api(hs, body["access_token"])("GET", "/crm/v3/objects/contacts").json()["results"]
+    ours = api("GET", "/crm/v3/objects/contacts").json()["results"]
+    assert [r["id"] for r in theirs][0] == seeded["first_id"] and len(theirs) == 3
+    assert len(ours) == 2 and not {r["id"] for r in ours} & {r["id"] for r in theirs}
