@@ -353,7 +353,6 @@ DEALS_READ = ("crm.objects.deals.read",)
 SCHEMA_READ = ("crm.schemas.contacts.read", "crm.objects.contacts.read",
                "crm.schemas.contacts.write")
 SCHEMA_WRITE = ("crm.schemas.contacts.write",)
-_OBJ = r"(?P<obj>contacts|deals)"
 
 # (methods, pattern, handler, scopes (any of), rate-limit bucket)
 ROUTES = [

@@ -206,28 +206,37 @@ def run(state, portal, obj: str, body: dict) -> dict:
     """Evaluate a parsed search body; returns HubSpot's response dict."""
     matcher = Matcher(portal, obj, body.get("filterGroups") or [])
     rows = portal.index(obj)
+    table = portal.objects[obj]
     sorts = body.get("sorts") or []
-    sort = sorts[0] if sorts and isinstance(sorts[0], dict) else None
-    span = None if sorts and sort is None else _range(
-        matcher, rows, sort, bool(state.config.search_lag_seconds))
+    sort = sorts[0] if sorts else None
+    if isinstance(sort, str):  # "-lastmodifieddate" shorthand
+        sort = {"propertyName": sort.lstrip("-"),
+                "direction": "DESCENDING" if sort.startswith("-") else "ASCENDING"}
+    after, limit = body["after"], body["limit"]
+    span = _range(matcher, rows, sort, bool(state.config.search_lag_seconds)) if sort else None
     if span is not None:
         lo, hi = span
-        after, limit = body["after"], body["limit"]
-        table = portal.objects[obj]
+        total = hi - lo
         page = [table[rid] for _, rid in rows[lo + after:min(lo + after + limit, hi)]]
-        out = {"total": hi - lo,
-               "results": [portal.to_json(obj, rec, body.get("properties") or None)
-                           for rec in page]}
-        if after + limit < hi - lo:
-            out["paging"] = {"next": {"after": str(after + limit)}}
-        return out
+    else:
+        page, total = _scan(state, portal, obj, matcher, rows, sort, after, limit)
+    out = {"total": total, "results": [portal.to_json(obj, rec, body.get("properties") or None)
+                                       for rec in page]}
+    if after + limit < total:
+        out["paging"] = {"next": {"after": str(after + limit)}}
+    return out
+
+
+def _scan(state, portal, obj: str, matcher: Matcher, rows: list, sort: dict | None,
+          after: int, limit: int) -> tuple[list, int]:
+    """Every other query: filter from the index's lower bound on, then sort (id order when no
+    sort is given); hides writes younger than the configured index lag."""
     bound = matcher.lower_bound()
     start = bisect.bisect_left(rows, (bound, -1)) if bound is not None else 0
     lag_ms = int(state.config.search_lag_seconds * 1000)
     visible_until = state.now_ms() - lag_ms if lag_ms else None
     table = portal.objects[obj]
     matched = []
-    sorts = body.get("sorts") or []
     for pos in range(start, len(rows)):
         updated, rid = rows[pos]
         if visible_until is not None and updated > visible_until:
@@ -235,25 +244,13 @@ def run(state, portal, obj: str, body: dict) -> dict:
         rec = table[rid]
         if matcher.matches(rec):
             matched.append(rec)
-    sorts = body.get("sorts") or []
-    if sorts:
-        sort = sorts[0]
-        if isinstance(sort, str):  # "-lastmodifieddate" shorthand
-            sort = {"propertyName": sort.lstrip("-"),
-                    "direction": "DESCENDING" if sort.startswith("-") else "ASCENDING"}
+    if sort:
         name = sort.get("propertyName", "")
         reverse = str(sort.get("direction", "ASCENDING")).upper() == "DESCENDING"
-        if name != MODIFIED[obj] or reverse:  # the index order is already modified, id
+        if name != MODIFIED[obj] or reverse:  # the index order is already (modified, id)
             numeric = matcher.numeric(name)
             matched.sort(key=lambda r: _sort_key(portal.value(obj, r, name), numeric),
                          reverse=reverse)
     else:
         matched.sort(key=lambda r: r["id"])
-    after, limit = body["after"], body["limit"]
-    page = matched[after:after + limit]
-    names = body.get("properties") or None
-    out = {"total": len(matched),
-           "results": [portal.to_json(obj, rec, names) for rec in page]}
-    if after + limit < len(matched):
-        out["paging"] = {"next": {"after": str(after + limit)}}
-    return out
+    return matched[after:after + limit], len(matched)
