@@ -57,6 +57,9 @@ def dispatch(state: EmulatorState, req: Request) -> Response:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SalesforceEmulator/1.0"
+    # Headers and body go out in separate writes; with Nagle's algorithm on, a keep-alive client
+    # waits for the delayed ACK (~40 ms) before the body arrives.
+    disable_nagle_algorithm = True
 
     def _handle(self) -> None:
         parts = urlsplit(self.path)
