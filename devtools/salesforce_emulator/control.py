@@ -175,6 +175,18 @@ def clock(state, req):
 
 
 _P = "/__emulator__"
+@_guard
+def writes(state, req):
+    """How often the API updated each record: ``{"records", "total", "max_per_record"}``; with
+    ``?ids=a,b`` the counts of those records."""
+    with state.lock:
+        counts = dict(state.writes)
+    wanted = [i for i in (req.query.get("ids") or "").split(",") if i]
+    return json_response({"records": len(counts), "total": sum(counts.values()),
+                          "max_per_record": max(counts.values(), default=0),
+                          **({"counts": {i: counts.get(i, 0) for i in wanted}} if wanted else {})})
+
+
 ROUTES = [
     ("GET", _P + r"/?(?:state/?)?", get_state),
     ("POST", _P + r"/reset", reset),
@@ -189,6 +201,7 @@ ROUTES = [
     ("GET|POST|DELETE", _P + r"/faults", faults),
     ("GET|PUT", _P + r"/limits", limits),
     ("GET|DELETE", _P + r"/calls", calls),
+    ("GET", _P + r"/writes", writes),
     ("GET|PUT", _P + r"/outbound", outbound),
     ("POST", _P + r"/outbound/fire", outbound_fire),
     ("GET", _P + r"/outbound/deliveries", outbound_deliveries),

@@ -248,8 +248,9 @@ def record(state, req, version, obj, rid):
     if not isinstance(body, dict):
         return sf_error(400, "JSON_PARSER_ERROR", "Expected a JSON object")
     with state.lock:
-        state.store.locate(sobj, rid)
+        rid = state.store.locate(sobj, rid)["Id"]
         state.store.update(sobj, rid, check_values(sobj, body))
+        state.writes[rid] += 1
     return Response(204)
 
 
@@ -342,6 +343,7 @@ def collections(state, req, version, row_lock=False):
                 res.update(success=False, errors=[dict(ROLLED_BACK)])
             else:
                 state.store.update(sobj, rid, values)
+                state.writes[rid] += 1
                 res.update(success=True, errors=[])
             results.append(res)
     return json_response(results)

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import access, bulk, control, oauth, rest, setup_api, setup_control
+from .orgs import Orgs, add_org
 from .rest import fault_response
 from .state import EmulatorState
 from .web import Request, Response, json_response, redact, sf_error
@@ -56,17 +57,23 @@ def dispatch(state: EmulatorState, req: Request) -> Response:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SalesforceEmulator/1.0"
+    # Headers and body go out in separate writes; with Nagle's algorithm on, a keep-alive client
+    # waits for the delayed ACK (~40 ms) before the body arrives.
+    disable_nagle_algorithm = True
 
     def _handle(self) -> None:
-        state: EmulatorState = self.server.state
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         req = Request(self.command, parts.path, query, self.headers, body)
+        state: EmulatorState = self.server.orgs.pick(req)
         access.serving(state.setup)  # field-level security for this request's user
         try:
-            resp = dispatch(state, req)
+            if req.path == "/__emulator__/orgs" and req.method == "POST":
+                resp = add_org(self.server.orgs, req)
+            else:
+                resp = dispatch(state, req)
         except Exception:
             log.exception("emulator error on %s %s", self.command, redact(self.path))
             resp = sf_error(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred (emulator)")
@@ -132,6 +139,7 @@ def start_emulator(port: int = 0, host: str = "127.0.0.1", seed: str | None = No
     state = EmulatorState(**config)
     server = _Server((host, port), _Handler)
     server.state = state
+    server.orgs = Orgs(state)
     bound_port = server.server_address[1]
     if not state.initial.base_url:
         shown = f"[{host}]" if ":" in host else host

@@ -128,6 +128,7 @@ class EmulatorState:
             self.faults: list[Fault] = []
             self.api_used = 0
             self.calls: Counter = Counter()
+            self.writes: Counter = Counter()  # API updates per record id (pushback "once")
             self.outbound.reset()
             if hasattr(self, "setup"):
                 self.setup.drop_extra_fields()

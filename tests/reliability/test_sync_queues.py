@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from devtools.smtp_sink import SmtpSink
 from host.celery_app import app
 from host.models import ExternalLink, SyncRun
 from host.sync import start_run
 from host.tasking import enqueue
 from host.tasks import run_sync_task, sweep_stuck_syncs
 from tests.conftest import ROOT
-from tests.reliability.smtp_sink import SmtpSink
 from tests.reliability.workers import only_new_workers, start_worker, stop
 from tests.salesforce import conftest as salesforce_fixtures
 from tests.salesforce.conftest import calls, connect, org_client, page_text

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
+from devtools.smtp_sink import SmtpSink
 from host.contracts import TriggerContact
 from host.trigger import enroll
 from plugins.sequences.delivery import dispatch_due
 from plugins.sequences.models import Sending
-from tests.reliability.smtp_sink import SmtpSink
 from tests.reliability.workers import kill_hard, only_new_workers, start_worker, stop
 from tests.sequences.factories import active_sequence
 from tests.sequences.test_enrollment import req

@@ -1,7 +1,9 @@
-"""A tiny SMTP server for tests: accepts mail like an MTA, optionally holding DATA for a while.
+"""A tiny SMTP server for tests and benchmarks: accepts mail like an MTA, optionally holding DATA
+for a while.
 
 A message counts as delivered only once the server answered ``250`` after DATA, as with a real
-MTA; a client that disappears before that leaves nothing behind.
+MTA; a client that disappears before that leaves nothing behind. ``accepted`` holds the bodies;
+``deliveries`` the same messages as ``(monotonic time, recipients, body)``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ class SmtpSink:
     def __init__(self, hold_data_seconds: float = 0.0):
         self.hold_data_seconds = hold_data_seconds
         self.accepted: list[str] = []
+        self.deliveries: list[tuple[float, list[str], str]] = []
         self.data_started = threading.Event()
         sink = self
 
@@ -25,11 +28,13 @@ class SmtpSink:
 
             def handle(self) -> None:
                 self.reply("220 sink ESMTP")
+                recipients: list[str] = []
                 while True:
                     line = self.rfile.readline()
                     if not line:
                         return
-                    verb = line.decode(errors="replace").strip().split(" ")[0].upper()
+                    text = line.decode(errors="replace").strip()
+                    verb = text.split(" ")[0].upper()
                     if verb in ("EHLO", "HELO"):
                         self.reply("250 sink")
                     elif verb == "DATA":
@@ -44,6 +49,14 @@ class SmtpSink:
                         except OSError:
                             return  # the client is gone: not delivered
                         sink.accepted.append("".join(body))
+                        sink.deliveries.append((time.monotonic(), recipients, "".join(body)))
+                        recipients = []
+                    elif verb == "RCPT":
+                        recipients.append(text.partition(":")[2].strip().strip("<>").lower())
+                        self.reply("250 ok")
+                    elif verb == "RSET":
+                        recipients = []
+                        self.reply("250 ok")
                     elif verb == "QUIT":
                         self.reply("221 bye")
                         return
