@@ -43,7 +43,7 @@ expect = playwright_api.expect
 SHOTS = ARTIFACTS / "walk"
 WIDTHS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 900}}
 LONG = "Research & Development Zoë Internationale Holdings Worldwide"
-SF_IDS = [f"0035w00003{i:04d}AAQ" for i in range(12)]  # 18-character Contact ids
+SF_IDS = [f"0035w000030{i:04d}AAQ" for i in range(12)]  # 18-character Contact ids
 
 # What widens the page: the elements past the viewport's right edge that no ancestor clips
 # (absolutely positioned ones escape a clipping ancestor that is not positioned).
@@ -121,7 +121,7 @@ def walk_org(http_server, committed_org, emulator, settings, celery_eager):
             InboundEvent.objects.create(
                 provider="salesforce", dedupe_key=f"walk-{n}", kind="closed_won", status=status,
                 reason=reason, result={"sendings_created": 1}, processed_at=now,
-                payload={"name": f"{LONG} — renewal {n}", "opportunity_id": f"0065w00002{n:04d}AAO"})
+                payload={"name": f"{LONG} — renewal {n}", "opportunity_id": f"0065w000020{n:04d}AAO"})
         for n, status in enumerate(("written", "failed")):
             PushbackItem.objects.create(
                 response_id=f"00000000-0000-0000-0000-00000000000{n}", contact_id=answered.contact_id,
