@@ -200,7 +200,12 @@ AXES_VERBOSE = False  # its log lines would carry the typed usernames
 # (BEHIND_PROXY, above).
 # --- end sign-in throttling ----------------------------------------------------------------------
 
+# The languages contacts read surveys, the unsubscribe page and emails in (a contact's
+# ``preferred_language``; anything else gets LANGUAGE_CODE). Each one but English has a gettext
+# catalog in plugins/sequences/locale and host/locale (README "Translations"). Staff pages are
+# English. The names match host's migrations (Contact.preferred_language's choices).
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "French")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -45,9 +45,12 @@ def test_the_wheel_carries_every_template_static_file_and_migration(wheel):
     names = set(wheel.namelist())
     templates, static = _source_files("templates"), _source_files("static")
     migrations = {f for f in _source_files("migrations") if f.endswith(".py")}
+    catalogs = _source_files("locale")
     assert templates and static and migrations
     assert templates - names == set()
     assert static - names == set()
+    assert "plugins/sequences/locale/fr/LC_MESSAGES/django.mo" in catalogs
+    assert catalogs - names == set()
     assert migrations - names == set()
     assert "host/static/host/site.css" in names and "host/templates/base.html" in names
 

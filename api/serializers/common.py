@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from functools import cache
 
+from django.conf import settings
 from rest_framework import serializers
+
+# A contact's preferredLanguage: the languages surveys and emails exist in (settings.LANGUAGES).
+LANGUAGE_CODES = [code for code, _ in settings.LANGUAGES]
 
 
 class StrictSerializer(serializers.Serializer):

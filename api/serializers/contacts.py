@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from api.fields import CustomFieldsField, TagsField, TextField, TimestampField
-from api.serializers.common import PageQuerySerializer, StrictSerializer
+from api.serializers.common import LANGUAGE_CODES, PageQuerySerializer, StrictSerializer
 
 # ruff: noqa: N815 - field names are the documented camelCase wire names
 
@@ -17,7 +17,7 @@ class ContactSerializer(serializers.Serializer):
     lastName = serializers.CharField(source="last_name")
     phone = serializers.CharField(allow_null=True)
     title = serializers.CharField(allow_null=True)
-    preferredLanguage = serializers.ChoiceField(source="preferred_language", choices=["en", "fr"])
+    preferredLanguage = serializers.ChoiceField(source="preferred_language", choices=LANGUAGE_CODES)
     locationId = serializers.UUIDField(source="location_id", allow_null=True)
     contactOrganizationId = serializers.UUIDField(source="contact_organization_id", allow_null=True)
     customFields = serializers.DictField(source="custom_fields", child=serializers.JSONField())
@@ -42,7 +42,7 @@ class ContactCreateSerializer(StrictSerializer):
     lastName = TextField(source="last_name", max_length=100)
     phone = TextField(max_length=40)
     title = TextField(max_length=128)
-    preferredLanguage = serializers.ChoiceField(source="preferred_language", choices=["en", "fr"],
+    preferredLanguage = serializers.ChoiceField(source="preferred_language", choices=LANGUAGE_CODES,
                                                 required=False)
     locationId = serializers.UUIDField(source="location_id", required=False, allow_null=True)
     contactOrganizationId = serializers.UUIDField(source="contact_organization_id", required=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from api.fields import CustomFieldsField, TagsField, TextField, TimestampField
-from api.serializers.common import StrictSerializer
+from api.serializers.common import LANGUAGE_CODES, StrictSerializer
 
 # ruff: noqa: N815 - field names are the documented camelCase wire names
 
@@ -36,7 +36,7 @@ class ExecuteContactSerializer(StrictSerializer):
     lastName = TextField(source="last_name", max_length=100)
     phone = TextField(max_length=40)
     title = TextField(max_length=128)
-    preferredLanguage = serializers.ChoiceField(source="preferred_language", choices=["en", "fr"],
+    preferredLanguage = serializers.ChoiceField(source="preferred_language", choices=LANGUAGE_CODES,
                                                 required=False, allow_null=True)
     locationId = serializers.UUIDField(source="location_id", required=False, allow_null=True)
     contactOrganizationId = serializers.UUIDField(source="contact_organization_id", required=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
@@ -23,7 +24,7 @@ def normalize_email(value: str | None) -> str:
 
 
 class Contact(models.Model):
-    LANGUAGES = [("en", "English"), ("fr", "French")]
+    LANGUAGES = settings.LANGUAGES  # the survey languages (README "Translations")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.CharField(max_length=254, blank=True, default="")  # normalized; "" = none

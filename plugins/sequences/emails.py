@@ -1,4 +1,5 @@
-"""The survey and reminder emails, in the contact's language.
+"""The survey and reminder emails, in the contact's language (gettext catalogs, see
+``plugins.sequences.languages``).
 
 Bulk-sender rules (Gmail, Yahoo; RFC 8058): every email names its one-click unsubscribe URL in
 ``List-Unsubscribe`` with ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (the URL must be
@@ -15,14 +16,16 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from host.links import org_base_url
+from plugins.sequences.languages import contact_language
 
+# Subjects by step kind, translated when the email is built (gettext_noop marks them for the
+# catalogs).
 SUBJECTS = {
-    ("survey", "en"): "{org} wants your feedback",
-    ("survey", "fr"): "{org} aimerait avoir votre avis",
-    ("reminder", "en"): "Reminder: {org} wants your feedback",
-    ("reminder", "fr"): "Rappel : {org} aimerait avoir votre avis",
+    "survey": gettext_noop("%(org)s wants your feedback"),
+    "reminder": gettext_noop("Reminder: %(org)s wants your feedback"),
 }
 
 
@@ -45,7 +48,7 @@ def sender_address(display_name: str) -> str:
 def build_email(org, sending, step, survey, from_name: str,
                 reply_to: str = "") -> EmailMultiAlternatives:
     contact = sending.contact
-    language = contact.preferred_language if contact.preferred_language in ("en", "fr") else "en"
+    language = contact_language(contact)
     context = {
         "org_name": org.name,
         "first_name": contact.first_name,
@@ -56,10 +59,11 @@ def build_email(org, sending, step, survey, from_name: str,
         "scale": list(survey.scale),
     }
     with translation.override(language):
-        text = render_to_string(f"sequences/email/survey_{language}.txt", context)
-        html = render_to_string(f"sequences/email/survey_{language}.html", context)
+        text = render_to_string("sequences/email/survey.txt", context)
+        html = render_to_string("sequences/email/survey.html", context)
+        subject = gettext(SUBJECTS[step.kind]) % {"org": " ".join(org.name.split())}
     message = EmailMultiAlternatives(
-        subject=SUBJECTS[(step.kind, language)].format(org=" ".join(org.name.split())),
+        subject=subject,
         body=text, from_email=sender_address(from_name or org.name), to=[contact.email],
         reply_to=[reply_to] if reply_to else None,
         headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>",

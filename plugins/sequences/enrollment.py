@@ -12,6 +12,7 @@ import uuid
 from datetime import timedelta
 from itertools import islice
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -195,8 +196,9 @@ def _apply_details(contact: Contact, item: TriggerContact) -> bool:
         if value and value != getattr(contact, name):
             setattr(contact, name, value[: MAX_LENGTHS[name]])
             changed = True
-    if item.preferred_language in ("en", "fr") and item.preferred_language != contact.preferred_language:
-        contact.preferred_language = item.preferred_language
+    language = item.preferred_language
+    if language in dict(settings.LANGUAGES) and language != contact.preferred_language:
+        contact.preferred_language = language
         changed = True
     for name in UPDATABLE_IDS:
         value = getattr(item, name)

@@ -60,7 +60,9 @@ class Survey(models.Model):
         return self.SCALES[self.kind]
 
     def question(self, language: str) -> str:
-        return self.question_fr if language == "fr" else self.question_en
+        """The organization's own question in ``language`` (one field per language); the
+        English one for a language the survey has no field for."""
+        return getattr(self, f"question_{language}", None) or self.question_en
 
 
 class Sequence(models.Model):

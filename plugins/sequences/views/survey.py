@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from plugins.sequences.languages import contact_language
 from plugins.sequences.models import Response, Sending
 from plugins.sequences.responses import record_response, unsubscribe
 
@@ -20,8 +23,13 @@ def _sending(token: str) -> Sending:
     return sending
 
 
-def _language(sending) -> str:
-    return "fr" if sending.contact.preferred_language == "fr" else "en"
+def _in_language(request, sending, template: str, context: dict, status: int = 200):
+    """The page rendered in the contact's language (its gettext catalog), saying so."""
+    language = contact_language(sending.contact)
+    with translation.override(language):
+        page = render(request, template, {"sending": sending, **context}, status=status)
+    page["Content-Language"] = language
+    return page
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,14 +45,12 @@ def answer(request, token):
             score = int(request.POST.get("score", ""))
             response, _ = record_response(sending, score, request.POST.get("comment", ""))
         except (ValueError, ValidationError):
-            error = "Choose a score on the scale." if _language(sending) == "en" else \
-                "Choisissez une note sur l'échelle."
+            error = gettext_lazy("Choose a score on the scale.")
         else:
             return redirect("sequences:survey", token=token)
-    lang = _language(sending)
-    return render(request, "sequences/survey.html", {
-        "sending": sending, "survey": survey, "question": survey.question(lang),
-        "response": response, "lang": lang, "error": error, "scale": list(survey.scale),
+    return _in_language(request, sending, "sequences/survey.html", {
+        "survey": survey, "question": survey.question(contact_language(sending.contact)),
+        "response": response, "error": error, "scale": list(survey.scale),
     }, status=400 if error else 200)
 
 
@@ -59,6 +65,5 @@ def unsubscribe_page(request, token):
         unsubscribe(sending)
         if request.POST.get("List-Unsubscribe") != "One-Click":
             return redirect("sequences:unsubscribe", token=token)
-    return render(request, "sequences/unsubscribe.html", {
-        "sending": sending, "done": sending.contact.unsubscribed, "lang": _language(sending),
-    })
+    return _in_language(request, sending, "sequences/unsubscribe.html",
+                        {"done": sending.contact.unsubscribed})
