@@ -122,8 +122,8 @@ def test_dashboard_numbers_match_a_known_mix_answered_through_the_api(client_a, 
     assert page.index("Latest answers") < page.index("nps 0") < page.index("nps 6")
     assert "nps 10" not in page  # the latest eight only: four CSAT, then nps 0, 3, 6, 7
     with org_a:
-        n0 = Contact.objects.get(email="n0@example.com")
-    assert f'href="/contacts/{n0.pk}"' in text(client_a.get("/"))
+        n9 = Contact.objects.get(email="n9@example.com")  # answered 0, last
+    assert f'href="/contacts/{n9.pk}">N9</a>' in text(client_a.get("/"))
 
 
 def test_nps_rounds_half_away_from_zero_and_is_empty_without_answers():
