@@ -11,8 +11,7 @@ import html
 import io
 import re
 import uuid
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -145,7 +144,7 @@ def test_nps_rounds_half_away_from_zero_and_is_empty_without_answers():
 
 
 def test_a_custom_period_includes_both_its_days_and_nothing_beyond(client_a, org_a):
-    utc = dt_timezone.utc
+    utc = UTC
     with org_a:
         sequence = active_sequence()
         answer(sequence, 10, at=datetime(2026, 3, 2, 0, 0, 0, tzinfo=utc))  # first instant
@@ -164,7 +163,7 @@ def test_a_custom_period_includes_both_its_days_and_nothing_beyond(client_a, org
 
 
 def test_weeks_without_answers_are_in_the_trend_table_and_a_period_spans_its_weeks(org_a):
-    utc = dt_timezone.utc
+    utc = UTC
     with org_a:
         sequence = active_sequence()
         answer(sequence, 10, at=datetime(2026, 3, 4, 12, tzinfo=utc))  # a Wednesday
@@ -360,7 +359,7 @@ def test_the_dashboard_query_count_does_not_grow_with_responses(client_a, org_a)
         client_a.get("/responses")
     listing = len(queries.captured_queries)
     with org_a:
-        for i in range(30):
+        for _ in range(30):
             answer(sequences[0], 5)
     with CaptureQueriesContext(connection) as queries:
         client_a.get("/responses", {"page": "2"})
