@@ -411,3 +411,22 @@ def test_hook_platform_home_panels__the_results_dashboard_is_on_the_org_home(cli
     assert '<section class="results" aria-labelledby="results-title">' in page
     assert page.index("results-title") < page.index("Contacts and integrations")
     assert '<link rel="stylesheet" href="/static/sequences/results.css">' in page
+
+
+def test_the_demo_org_has_answered_surveys_once_and_nothing_due(db):
+    from django.core.management import call_command
+
+    from tenants.models import Organization
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # every `make run`: idempotent
+    org = Organization.objects.get(slug="acme")
+    with org:
+        answered = Response.objects.count()
+        assert 30 <= answered <= 72
+        assert Sending.objects.filter(next_run_at__isnull=False).count() == 0  # no demo email
+        summary = summarize(Filters(start=timezone.localdate() - timedelta(days=89),
+                                    end=timezone.localdate()))
+    assert summary.scores.total == answered and summary.scores.nps is not None
+    assert summary.scores.csat is not None and summary.funnel.sent == 72
+    assert {b.key for b in summary.by_source if b.scores.total} == {"manual", "auto", "api"}
