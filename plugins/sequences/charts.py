@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from plugins.sequences.results import Funnel, Scores, WeekPoint, band_of
+from plugins.sequences.results import Scores, WeekPoint, band_of
 
-WIDTH = 640
+WIDTH = 520
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Bar:
 
 def distribution(scores: Scores) -> dict:
     """Eleven bars, score 0 to 10, grouped under their band's name."""
-    height, top, bottom, left = 230, 24, 62, 8
+    height, top, bottom, left = 270, 26, 88, 4
     plot = height - top - bottom
     step = (WIDTH - 2 * left) / 11
     biggest = max(scores.nps_counts) or 1
@@ -47,12 +47,13 @@ def distribution(scores: Scores) -> dict:
     for name, first, last, count in (("Detractors", 0, 6, scores.detractors),
                                      ("Passives", 7, 8, scores.passives),
                                      ("Promoters", 9, 10, scores.promoters)):
-        x1, x2 = left + first * step + 4, left + (last + 1) * step - 4
+        x1, x2 = left + first * step + 3, left + (last + 1) * step - 3
         bands.append({"name": name, "x1": round(x1, 1), "x2": round(x2, 1),
                       "mid": round((x1 + x2) / 2, 1), "count": count,
                       "range": f"{first}-{last}"})
     return {"width": WIDTH, "height": height, "bars": bars, "bands": bands, "baseline": baseline,
-            "score_y": baseline + 18, "band_y": baseline + 30, "band_label_y": baseline + 48,
+            "score_y": baseline + 22, "band_y": baseline + 34, "band_label_y": baseline + 56,
+            "band_count_y": baseline + 78,
             "left": left, "right": WIDTH - left}
 
 
@@ -73,7 +74,7 @@ def stacked(scores: Scores) -> list[dict]:
 
 def trend(weeks: list[WeekPoint]) -> dict:
     """NPS week by week on a -100..100 scale; weeks without NPS answers break the line."""
-    height, top, bottom, left, right = 240, 20, 40, 44, 16
+    height, top, bottom, left, right = 260, 24, 44, 46, 18
     plot = height - top - bottom
     count = max(len(weeks), 1)
     step = (WIDTH - left - right) / count
@@ -82,7 +83,7 @@ def trend(weeks: list[WeekPoint]) -> dict:
         return round(top + plot * (100 - value) / 200, 1)
 
     points, lines, current = [], [], []
-    label_every = max(1, math.ceil(count / 8))
+    label_every = max(1, math.ceil(count / 5))
     x_labels = []
     for i, week in enumerate(weeks):
         x = round(left + step * (i + 0.5), 1)
@@ -104,21 +105,4 @@ def trend(weeks: list[WeekPoint]) -> dict:
     grid = [{"y": y_of(v), "label": f"{v:+d}" if v else "0"} for v in (100, 50, 0, -50, -100)]
     return {"width": WIDTH, "height": height, "points": points, "lines": lines, "grid": grid,
             "left": left, "right": WIDTH - right, "x_labels": x_labels,
-            "x_label_y": top + plot + 24, "show_labels": count <= 16}
-
-
-def funnel(f: Funnel) -> dict:
-    """Sent, opened, answered as bars of one scale (sent = the full width)."""
-    label_width, row, gap = 110, 30, 12
-    bar_space = WIDTH - label_width - 150
-    rows = []
-    for i, (name, value, share) in enumerate((("Sent", f.sent, 100 if f.sent else 0),
-                                               ("Opened", f.opened, f.opened_percent),
-                                               ("Answered", f.answered, f.answered_percent))):
-        y = i * (row + gap)
-        width = bar_space * value / f.sent if f.sent else 0
-        rows.append({"name": name, "y": y, "text_y": y + row * 0.68, "width": round(width, 1),
-                     "value": value, "share": share,
-                     "value_x": round(label_width + width + 8, 1)})
-    return {"width": WIDTH, "height": 3 * row + 2 * gap, "rows": rows, "bar_x": label_width,
-            "row": row}
+            "x_label_y": top + plot + 28, "show_labels": count <= 14}

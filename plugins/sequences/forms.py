@@ -62,7 +62,11 @@ class PeriodForm(SiteFormMixin, forms.Form):
                           help_text="Both days included (UTC).")
 
     def __init__(self, data=None, *args, **kwargs):
+        if data and not data.get("period"):
+            data = data.copy()
+            data["period"] = self.DEFAULT
         super().__init__(data if data else None, *args, **kwargs)
+        self.fields["period"].initial = self.DEFAULT
 
     def clean(self):
         data = super().clean()

@@ -44,7 +44,6 @@ def home_panel(request) -> HomePanel:
         "form": form, "summary": summary, "scores": summary.scores,
         "distribution": charts.distribution(summary.scores),
         "stacked": charts.stacked(summary.scores), "trend": charts.trend(summary.weeks),
-        "funnel": charts.funnel(summary.funnel),
         "answers": with_links(answers), "period_query": urlencode(period_query),
     })
 
