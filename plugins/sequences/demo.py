@@ -82,8 +82,8 @@ def seed_answers(nps_sequence: Sequence, csat_sequence: Sequence) -> int:
             score = rng.choice([5, 5, 4, 4, 4, 3, 2])
             comment = ""
         else:
-            score = rng.choice([10, 10, 9, 9, 9, 8, 8, 7, 6, 4, 2] if sent_at > now - timedelta(
-                days=35) else [10, 9, 9, 8, 7, 7, 6, 5, 3, 1])
+            score = rng.choice([10, 10, 10, 9, 9, 9, 9, 8, 8, 7, 6, 3] if sent_at > now - timedelta(
+                days=35) else [10, 10, 9, 9, 8, 8, 7, 7, 6, 5, 3])
             band = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
             comment = rng.choice(COMMENTS[band]) if rng.random() < 0.6 else ""
         response = Response.objects.create(sending=sending, survey=sending.sequence.survey,
