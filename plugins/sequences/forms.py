@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -68,8 +68,15 @@ class PeriodForm(SiteFormMixin, forms.Form):
         super().__init__(data if data else None, *args, **kwargs)
         self.fields["period"].initial = self.DEFAULT
 
+    EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
     def clean(self):
         data = super().clean()
+        for name in ("start", "end"):
+            value = data.get(name)
+            if value and not self.EARLIEST <= value <= self.LATEST:
+                self.add_error(name, "Choose a date between 2000 and 2100.")
+                return data
         if data.get("period") == "custom":
             start, end = data.get("start"), data.get("end")
             if not start or not end:

@@ -181,6 +181,11 @@ def test_weeks_without_answers_are_in_the_trend_table_and_a_period_spans_its_wee
      "A period is at most 1098 days."),
     ({"period": "forever"}, "Select a valid choice."),
     ({"period": "custom", "start": "yesterday", "end": "2026-03-01"}, "Enter a valid date."),
+    ({"period": "custom", "start": "9999-12-31", "end": "9999-12-31"},
+     "Choose a date between 2000 and 2100."),
+    ({"period": "custom", "start": "0001-01-01", "end": "0001-01-02"},
+     "Choose a date between 2000 and 2100."),
+    ({"period": "custom", "start": "2026-03-01\x00", "end": "2026-03-02"}, "Enter a valid date."),
 ])
 def test_a_bad_period_is_a_form_error_and_the_default_period_applies(client_a, query, error):
     response = client_a.get("/", query)
