@@ -76,6 +76,7 @@ def seed_answers(nps_sequence: Sequence, csat_sequence: Sequence) -> int:
             status=Sending.Status.COMPLETED if answers else Sending.Status.SENT,
             next_position=3, sent_at=sent_at, opened_at=(answered_at or sent_at) if opened else None,
             completed_at=answered_at)
+        Sending.objects.filter(pk=sending.pk).update(created_at=sent_at)  # enrolled when sent
         if not answers:
             continue
         if is_csat:
