@@ -26,7 +26,7 @@ WIDTHS = (1280, 375)
 
 # The page's own content (the site's header and navigation are the layout's: see the small-screen
 # walk of every page). Elements inside a scrolling container (a wide table) do not count.
-WIDEST = """[...document.querySelectorAll('main *')].filter(e => !e.closest('.table-wrap, details')
+WIDEST = """[...document.querySelectorAll('main *')].filter(e => !e.closest('.table-scroll, details')
  && e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8).map(e => e.tagName +
  '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
