@@ -16,6 +16,7 @@ BENCHMARKS = [
     "benchmarks.pushback",
     "benchmarks.api_latency",
     "benchmarks.beat_fanout",
+    "benchmarks.dashboard",
 ]
 
 

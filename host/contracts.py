@@ -38,6 +38,19 @@ class IntegrationInfo:
     # Content-Security-Policy ``form-action``: Chromium checks it on every redirect of a form
     # submission, so with ``'self'`` alone the 302 to the CRM would be blocked.
     connect_origins: Callable[[], Iterable[str]] | None = None
+    # The address of a contact's record in the CRM's own pages, from the org's connection and
+    # the record's external id (``ExternalLink.external_id``); ``None`` when it cannot be built.
+    # The host's pages link to it (``host.records.record_links``), e.g. from the latest answers.
+    record_url: Callable[[Any, str], str | None] | None = None
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A section a plugin adds to the org home (``platform_home_panels``): a template of the
+    plugin's, rendered with ``context`` and the request by the host, in plugin order."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         ContactPage,
         DisconnectResult,
         EnrollmentResult,
+        HomePanel,
         IntegrationInfo,
         NavItem,
         PushbackResult,
@@ -117,6 +118,19 @@ def platform_nav_items() -> list[NavItem]:
     host hides them from members (a plain ``(label, url_name)`` tuple is read as a NavItem for
     every member). The host marks the link of the current page with ``aria-current``. Not
     firstresult: lists are concatenated in plugin order.
+    """
+
+
+@hookspec
+def platform_home_panels(request: HttpRequest) -> list[HomePanel]:
+    """Contribute sections to the org home page (e.g. the sequences runtime's results).
+
+    Called by: the host's home view, in a web request inside the org's schema, for a signed-in
+    member of the org (``request.org_role`` says which role). The panel reads its own query
+    parameters from ``request.GET`` (e.g. a period) and must keep its query count constant.
+    Returns: ``[HomePanel(template, context), ...]`` (may be empty); the host renders each
+    template with its context and the request, above its own summary. Not firstresult: lists are
+    concatenated in plugin order.
     """
 
 

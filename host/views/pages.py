@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +19,7 @@ from host import connect
 from host.contracts import Capability, ConnectError
 from host.integrations import enabled_integrations, get_connection
 from host.models import Contact, IntegrationConnection, SyncRun
+from host.plugin_manager import hooks
 from host.sync import SyncNotPossible, start_run
 from host.tasking import enqueue
 from host.views.auth import ADMIN_ROLES, org_admin_required, org_member_required
@@ -29,11 +31,19 @@ FROM_CARD = "integrations"
 
 @login_required
 def home(request):
-    cards = _cards()
+    """The org home: the plugins' panels (the results dashboard), then contacts and integrations."""
     return render(request, "host/home.html", {
+        "panels": home_panels(request),
         "contact_count": Contact.objects.count(),
-        "cards": cards,
+        "cards": _cards(),
     })
+
+
+def home_panels(request) -> list[str]:
+    """Each plugin's home panels, rendered (``platform_home_panels``)."""
+    return [render_to_string(panel.template, panel.context, request=request)
+            for panels in hooks().platform_home_panels(request=request)
+            for panel in panels or []]
 
 
 def _cards():

@@ -13,7 +13,7 @@ from host.contracts import (
 )
 from host.hookspecs import hookimpl
 
-from . import login_hosts, oauth
+from . import ids, login_hosts, oauth
 
 KEY = "salesforce"
 DESCRIPTION = ("Sync contacts, trigger sequences from Closed Won opportunities, "
@@ -31,8 +31,20 @@ def platform_integrations():
             configure_url_name="salesforce:settings",
             required_settings=oauth.REQUIRED_SETTINGS,
             connect_origins=login_hosts.connect_origins,
+            record_url=record_url,
         )
     ]
+
+
+def record_url(connection, external_id: str) -> str | None:
+    """The contact's Lightning record page on the org's own instance."""
+    contact_id = ids.canonical(external_id)
+    instance = (connection.details or {}).get("instance_url", "")
+    try:
+        instance = login_hosts.check_url(instance, "instance URL")
+    except login_hosts.LoginHostError:
+        return None
+    return f"{instance}/lightning/r/Contact/{contact_id}/view" if contact_id else None
 
 
 @hookimpl

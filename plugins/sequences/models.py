@@ -160,7 +160,11 @@ class Sending(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    # The first time the contact opened the survey link (a visit to the survey page, or the
+    # answer itself): "opened" on the results funnel. No tracking pixel: images are often
+    # blocked, and a link click is the open that matters. Link scanners may count as opens.
+    opened_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)  # answered (a Response exists)
 
     class Meta:
         ordering = ["-created_at"]
@@ -169,6 +173,9 @@ class Sending(models.Model):
                          name="sending_due_idx"),
             models.Index(fields=["contact", "-created_at"]),
             models.Index(fields=["status", "-created_at"]),
+            # The results funnel: sendings sent in a period.
+            models.Index(fields=["sent_at"], condition=Q(sent_at__isnull=False),
+                         name="sending_sent_idx"),
         ]
 
     def __str__(self) -> str:
@@ -202,6 +209,10 @@ class Response(models.Model):
 
     class Meta:
         ordering = ["-answered_at"]
+        indexes = [
+            # Results: every figure is of the responses answered in a period, newest first.
+            models.Index(fields=["-answered_at"], name="response_answered_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.survey.kind} {self.score} by {self.contact}"

@@ -41,9 +41,18 @@ def platform_urls(scope):
 def platform_nav_items():
     from host.contracts import NavItem
 
-    return [NavItem("Sequences", "sequences:list"), NavItem("Sendings", "sequences:sendings"),
+    return [NavItem("Responses", "sequences:responses"),
+            NavItem("Sequences", "sequences:list"), NavItem("Sendings", "sequences:sendings"),
             NavItem("Contacts", "sequences:contacts"),
             NavItem("Settings > Sending", "sequences:settings", admin_only=True)]
+
+
+@hookimpl
+def platform_home_panels(request):
+    """The results dashboard (NPS, CSAT, funnel, trend, breakdowns, latest answers)."""
+    from plugins.sequences.views.results import home_panel
+
+    return [home_panel(request)]
 
 
 @hookimpl

@@ -26,6 +26,7 @@ def record_response(sending: Sending, score: int, comment: str = "") -> tuple[Re
                                            score=score, comment=comment.strip()[:5000])
         locked.status = Sending.Status.COMPLETED
         locked.completed_at = timezone.now()
+        locked.opened_at = locked.opened_at or locked.completed_at
         locked.next_run_at = None
         locked.save()
         record(locked, "response", score=score, survey_kind=survey.kind)
@@ -37,6 +38,14 @@ def record_response(sending: Sending, score: int, comment: str = "") -> tuple[Re
         # robust: the answer is saved; a failure to fan out must not turn into an error page.
         transaction.on_commit(report, robust=True)
     return response, True
+
+
+def mark_opened(sending: Sending) -> None:
+    """The contact opened the survey link: the first time only (one UPDATE, no lock)."""
+    if sending.opened_at is None:
+        sending.opened_at = timezone.now()
+        Sending.objects.filter(pk=sending.pk, opened_at__isnull=True).update(
+            opened_at=sending.opened_at)
 
 
 @transaction.atomic

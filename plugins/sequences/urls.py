@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from plugins.sequences.views import outbox, staff, survey
+from plugins.sequences.views import outbox, results, staff, survey
 
 app_name = "sequences"
 
@@ -12,6 +12,9 @@ staff_patterns = [
     path("sendings", staff.sending_list, name="sendings"),
     path("sendings/<uuid:pk>", staff.sending_detail, name="sending"),
     path("contacts", staff.contact_list, name="contacts"),
+    path("contacts/<uuid:pk>", staff.contact_detail, name="contact"),
+    path("responses", results.responses_page, name="responses"),
+    path("responses.csv", results.responses_csv, name="responses-csv"),
     path("settings/sending", staff.sending_settings, name="settings"),
     path("dev/outbox", outbox.outbox, name="outbox"),
 ]

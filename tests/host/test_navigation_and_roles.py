@@ -40,10 +40,11 @@ def labels(response) -> list[str]:
 
 def test_owners_see_every_settings_page_members_only_what_they_can_open(client_a, member_client):
     owner = labels(client_a.get("/"))
-    assert owner == ["Home", "Sequences", "Sendings", "Contacts", "Settings > Sending",
+    assert owner == ["Home", "Responses", "Sequences", "Sendings", "Contacts", "Settings > Sending",
                      "Settings > API", "Settings > Integrations"]
     member = labels(member_client.get("/"))
-    assert member == ["Home", "Sequences", "Sendings", "Contacts", "Settings > Integrations"]
+    assert member == ["Home", "Responses", "Sequences", "Sendings", "Contacts",
+                      "Settings > Integrations"]
     # Every link a member is shown opens for them.
     for _, href, _ in nav_links(member_client.get("/")):
         assert member_client.get(href).status_code == 200, href

@@ -30,10 +30,10 @@ document.addEventListener("securitypolicyviolation", function (e) {
 });
 """
 
-OWNER_PAGES = ["/", "/sequences", "/sendings", "/contacts?q=R%26D", "/settings/sending",
+OWNER_PAGES = ["/", "/responses", "/sequences", "/sendings", "/contacts?q=R%26D", "/settings/sending",
                "/settings/api", "/settings/integrations", "/settings/integrations/salesforce",
                "/settings/integrations/fake_crm", "/settings/integrations/fake_crm/queue"]
-MEMBER_PAGES = ["/", "/sequences", "/sendings", "/contacts", "/settings/integrations"]
+MEMBER_PAGES = ["/", "/responses", "/sequences", "/sendings", "/contacts", "/settings/integrations"]
 
 
 class Watch:

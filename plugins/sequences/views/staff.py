@@ -122,6 +122,20 @@ def contact_list(request):
     return render(request, "sequences/contact_list.html", {"page": page, "q": q})
 
 
+@login_required
+def contact_detail(request, pk):
+    """A contact: details, CRM records, and every sending with its answer."""
+    from host.records import record_links
+
+    contact = get_object_or_404(Contact, pk=pk)
+    sendings = (Sending.objects.filter(contact=contact)
+                .select_related("sequence", "response", "response__survey")
+                .order_by("-created_at"))
+    return render(request, "sequences/contact_detail.html", {
+        "contact": contact, "links": record_links([contact.pk]).get(contact.pk, []),
+        "sendings": sendings})
+
+
 @org_admin_required(does="change the sending settings")
 @require_http_methods(["GET", "POST"])
 def sending_settings(request):

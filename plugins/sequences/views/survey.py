@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from plugins.sequences.languages import contact_language
 from plugins.sequences.models import Response, Sending
-from plugins.sequences.responses import record_response, unsubscribe
+from plugins.sequences.responses import mark_opened, record_response, unsubscribe
 
 
 def _sending(token: str) -> Sending:
@@ -38,6 +38,7 @@ def answer(request, token):
     survey = sending.sequence.survey
     if survey is None:
         raise Http404("This survey is no longer available.")
+    mark_opened(sending)
     response = Response.objects.filter(sending=sending).first()
     error = ""
     if request.method == "POST" and response is None:
