@@ -133,6 +133,7 @@ def walk_org(http_server, committed_org, emulator, settings, celery_eager):
                       "profile or permission set." if status == "failed" else "")
     return {"org": org, "base": http_server.url(host_of(org), ""), "owner": owner_of(org).email,
             "member": member.email, "sequence": sequence.pk, "sending": answered.pk,
+            "contact": answered.contact_id,
             "survey": open_sending.token, "name": org.name}
 
 
@@ -140,6 +141,8 @@ def owner_pages(w) -> dict[str, str]:
     return {"home": "/", "sequences": "/sequences", "sequence": f"/sequences/{w['sequence']}",
             "sendings": "/sendings", "sending": f"/sendings/{w['sending']}",
             "contacts": "/contacts", "contacts-search": "/contacts?q=R%26D",
+            "contact": f"/contacts/{w['contact']}", "responses": "/responses",
+            "responses-filtered": "/responses?period=365&band=promoter",
             "settings-sending": "/settings/sending", "settings-api": "/settings/api",
             "api-docs": "/api/v1/docs/", "integrations": "/settings/integrations",
             "salesforce": "/settings/integrations/salesforce",
@@ -151,7 +154,7 @@ def owner_pages(w) -> dict[str, str]:
 def member_pages(w) -> dict[str, str]:
     return {name: path for name, path in owner_pages(w).items()
             if name in ("home", "sequences", "sequence", "sendings", "sending", "contacts",
-                        "integrations", "api-docs")}
+                        "contact", "responses", "integrations", "api-docs")}
 
 
 ADMIN_ONLY = ["settings-api", "settings-sending", "salesforce", "salesforce-queue", "fake-crm",
