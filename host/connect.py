@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from host import crypto
 from host.contracts import ConnectError
-from host.integrations import current_org, get_connection, hook_for
+from host.integrations import current_org, get_connection, get_integration, hook_for
 from host.links import org_base_url
+from host.webhooks.routes import AccountTaken, check_available
 
 STATE_TTL = timedelta(minutes=10)
 
@@ -137,6 +138,13 @@ def complete(request, provider: str):
         raise ConnectError(
             "This is a different account than the one connected. Disconnect first to switch."
         )
+    try:
+        check_available(provider, result.external_account_id, current_org())
+    except AccountTaken:
+        raise ConnectError(
+            f"This {get_integration(provider).info.name} account is already connected to another "
+            "organization on this platform. Disconnect it there first."
+        ) from None
     conn.store_result(result)
     return conn
 
