@@ -14,7 +14,7 @@ from host.integrations import get_connection
 from host.links import org_base_url
 from plugins.salesforce.field_setup import PERMISSION_SET
 from plugins.salesforce.pushback import push_queued, queue
-from plugins.salesforce.webhooks import secrets
+from host.webhooks import secrets
 from tests.browser import chromium_page, log_in, screenshot
 from tests.conftest import host_of, owner_of
 from tests.salesforce.conftest import connect, org_client, page_text
