@@ -312,13 +312,20 @@ class WebhookSecret:
     """
 
     def __init__(self, source: str, *, plain: tuple[bytes, ...] = (),
-                 digests: tuple[str, ...] = (), signing_keys: tuple[bytes, ...] = (),
+                 digests: tuple[str, ...] = (),
+                 signing_keys: tuple[bytes, ...] | Callable[[], tuple[bytes, ...]] = (),
                  signature_required: bool = False):
         self.source = source
         self._plain = plain
         self._digests = digests  # SHA-256 hex of secrets compared by hash
-        self.signing_keys = signing_keys
+        self._signing_keys = signing_keys  # or how to get them (decrypted only when asked)
         self.signature_required = signature_required
+
+    @property
+    def signing_keys(self) -> tuple[bytes, ...]:
+        if callable(self._signing_keys):
+            self._signing_keys = tuple(self._signing_keys())
+        return self._signing_keys
 
     def matches(self, provided: bytes | None) -> bool:
         """``provided`` is a secret in effect (every candidate compared, no early exit)."""

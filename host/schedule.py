@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from host.contracts import Capability
@@ -34,7 +34,9 @@ def due_syncs(key: str, interval: timedelta):
     running = SyncRun.objects.filter(connection=OuterRef("pk"), status=SyncRun.Status.RUNNING)
     return (IntegrationConnection.objects
             .filter(provider=key, status=IntegrationConnection.Status.CONNECTED)
-            .exclude(settings__sync_paused_until__gt=now.isoformat())
+            # Not paused (the API limit): no pause, or one that ended (ISO strings compare).
+            .filter(Q(settings__sync_paused_until__isnull=True)
+                    | Q(settings__sync_paused_until__lte=now.isoformat()))
             .exclude(Exists(recent)).exclude(Exists(running)))
 
 

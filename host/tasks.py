@@ -121,7 +121,14 @@ def purge_org_rows_task() -> dict[str, int]:
 
 @app.task(name="host.purge_old_rows")
 def purge_old_rows() -> int:
-    """Periodic (public, daily): each org deletes its rows past their retention age."""
+    """Periodic (public, daily): each org deletes its rows past their retention age; the public
+    record of unrouted app-level webhook events follows the inbound events' age."""
+    from host.retention import cutoffs
+    from tenants.models import UnroutedWebhookEvent
+
+    cut = cutoffs().get("inbound_events")
+    if cut is not None:
+        delete_in_batches(UnroutedWebhookEvent.objects.filter(last_received_at__lt=cut))
     return for_each_org(purge_org_rows_task)
 
 

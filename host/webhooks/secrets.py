@@ -139,7 +139,7 @@ def resolve(key: str, connection) -> WebhookSecret:
     mode = source(connection, key)
     if mode == ORG:
         return WebhookSecret(ORG, digests=_org_digests(connection),
-                             signing_keys=tuple(signing_keys(connection)),
+                             signing_keys=lambda: tuple(signing_keys(connection)),
                              signature_required=signature_required(connection))
     if mode == GLOBAL:
         return WebhookSecret(GLOBAL, plain=(_global(connection, key),))

@@ -69,7 +69,7 @@ def disconnect(client):
     assert client.post(f"/settings/integrations/{KEY}/disconnect").status_code == 302
 
 
-def test_events_route_to_the_org_connected_to_their_account_only(client_a, client_b, org_a,
+def test_hook_webhook_parse__events_route_to_the_org_of_their_account_only(client_a, client_b, org_a,
                                                                    org_b):
     connect(client_a, org_a, "acct-A")
     connect(client_b, org_b, "acct-B")
@@ -83,6 +83,16 @@ def test_events_route_to_the_org_connected_to_their_account_only(client_a, clien
     # A retry of the same delivery stores nothing new.
     assert post([event(1, "acct-A")]).json()["data"]["duplicate"] is True
     assert events_in(org_a) == ["evt-1", "evt-3"]
+
+
+def test_hook_webhook_verify__a_bad_signature_is_401_with_nothing_stored(client_a, org_a):
+    connect(client_a, org_a, "acct-A")
+    response = post([event(1, "acct-A")], secret="not-the-app-secret")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "INVALID_SIGNATURE"
+    assert events_in(org_a) == [] and not UnroutedWebhookEvent.objects.exists()
+    assert post([event(1, "acct-A")]).status_code == 202
+    assert events_in(org_a) == ["evt-1"]
 
 
 def test_unknown_account_is_answered_recorded_publicly_and_enrolls_nothing(client_a, org_a,
@@ -179,3 +189,21 @@ def test_the_per_org_url_of_an_app_level_integration_is_not_served(client_a):
     response = client_a.post(PATH, data=b"{}", content_type="application/json")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_unrouted_events_are_purged_with_the_inbound_events_age(settings, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from host import tasks
+
+    settings.RETENTION_INBOUND_EVENTS_DAYS = 90
+    monkeypatch.setattr(tasks, "for_each_org", lambda task: 0)
+    old, new = (UnroutedWebhookEvent.objects.create(integration=KEY, external_account_id="x",
+                                                    dedupe_key=k, kind="deal_won")
+                for k in ("old", "new"))
+    UnroutedWebhookEvent.objects.filter(pk=old.pk).update(
+        last_received_at=timezone.now() - timedelta(days=91))
+    tasks.purge_old_rows()
+    assert list(UnroutedWebhookEvent.objects.values_list("dedupe_key", flat=True)) == ["new"]
