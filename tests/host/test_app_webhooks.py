@@ -191,7 +191,7 @@ def test_the_per_org_url_of_an_app_level_integration_is_not_served(client_a):
     assert response.json()["error"]["code"] == "NOT_FOUND"
 
 
-def test_unrouted_events_are_purged_with_the_inbound_events_age(settings, monkeypatch):
+def test_unrouted_events_are_purged_with_the_inbound_events_age(db, settings, monkeypatch):
     from datetime import timedelta
 
     from django.utils import timezone
