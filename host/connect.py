@@ -16,7 +16,7 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from host import crypto
@@ -138,14 +138,15 @@ def complete(request, provider: str):
         raise ConnectError(
             "This is a different account than the one connected. Disconnect first to switch."
         )
+    taken = ConnectError(
+        f"This {get_integration(provider).info.name} account is already connected to another "
+        "organization on this platform. Disconnect it there first.")
     try:
         check_available(provider, result.external_account_id, current_org())
-    except AccountTaken:
-        raise ConnectError(
-            f"This {get_integration(provider).info.name} account is already connected to another "
-            "organization on this platform. Disconnect it there first."
-        ) from None
-    conn.store_result(result)
+        with transaction.atomic():  # the route's unique account: a concurrent claim loses
+            conn.store_result(result)
+    except (AccountTaken, IntegrityError):
+        raise taken from None
     return conn
 
 

@@ -207,3 +207,18 @@ def test_unrouted_events_are_purged_with_the_inbound_events_age(db, settings, mo
         last_received_at=timezone.now() - timedelta(days=91))
     tasks.purge_old_rows()
     assert list(UnroutedWebhookEvent.objects.values_list("dedupe_key", flat=True)) == ["new"]
+
+
+def test_a_concurrent_claim_of_the_same_account_loses_cleanly(client_a, client_b, org_a, org_b,
+                                                              monkeypatch):
+    from host import connect as host_connect
+
+    connect(client_a, org_a, "acct-A")
+    # Org B's check ran before org A's route was written: the unique account decides.
+    monkeypatch.setattr(host_connect, "check_available", lambda *args: None)
+    state = _begin(client_b)
+    page = _callback(state, org_b, client_b, code="good-code", account="acct-A")
+    assert "already connected to another organization" in page.content.decode()
+    with org_b:
+        assert not get_connection(KEY).is_connected
+    assert ConnectedAccount.objects.get(integration=KEY).organization == org_a
