@@ -222,3 +222,46 @@ def test_a_concurrent_claim_of_the_same_account_loses_cleanly(client_a, client_b
     with org_b:
         assert not get_connection(KEY).is_connected
     assert ConnectedAccount.objects.get(integration=KEY).organization == org_a
+
+
+def test_a_routed_event_is_processed_in_its_org_and_enrolls_there_only(client_a, org_a, org_b):
+    from host.events import process_event
+    from plugins.sequences.demo import seed
+    from plugins.sequences.models import Sending, Sequence
+
+    connect(client_a, org_a, "acct-A")
+    with org_a:
+        seed(org_a)
+        sequence_id = str(Sequence.objects.get(status="active").pk)
+    assert post([event(1, "acct-A", sequence_id=sequence_id)]).status_code == 202
+    with org_a:
+        stored = InboundEvent.objects.get(provider=KEY)
+        assert process_event(stored.pk).status == InboundEvent.Status.PROCESSED
+        assert Sending.objects.filter(contact__email="buyer1@example.com").count() == 1
+    with org_b:
+        assert not Sending.objects.exists() and not InboundEvent.objects.exists()
+
+
+def test_host_sections_serve_a_second_integration_in_its_own_words(client_a, org_a):
+    """FakeCRM has no configure page of its own: the host's trigger and event-log actions
+    answer it with a redirect to the host's page and a message, in its words."""
+    from host.sections import events as events_section
+    from host.sections import trigger as trigger_section
+
+    response = client_a.post(f"/settings/integrations/{KEY}/trigger",
+                             {"trigger_mode": "auto", "sequence": ""}, follow=True)
+    assert "Choose the sequence to run for Deal won events" in response.content.decode()
+    with org_a:
+        conn = get_connection(KEY)
+        assert "trigger_mode" not in conn.settings
+        form = trigger_section.context(None, conn)["trigger_form"]
+        assert "auto: Trigger from Deal won webhook events" in str(form)
+        failed = InboundEvent.objects.create(provider=KEY, dedupe_key="e1", kind="deal_won",
+                                             payload={"deal_id": "deal-9"}, status="ignored")
+        [row] = events_section.context(None, conn)["webhook_events"]
+        assert (row.record_id, row.outcome) == ("deal-9", "Ignored: ")
+    response = client_a.post(f"/settings/integrations/{KEY}/events/{failed.pk}/replay",
+                             follow=True)
+    assert "Event for deal deal-9 is queued again" in response.content.decode()
+    # An APP integration has no per-org secret to generate.
+    assert client_a.post(f"/settings/integrations/{KEY}/webhook-secret").status_code == 404
