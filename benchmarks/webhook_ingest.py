@@ -115,7 +115,7 @@ def main() -> None:
     from benchmarks.webhook_urls import TABLE
     from host.integrations import get_connection
     from host.models import InboundEvent
-    from plugins.salesforce.webhooks import secrets
+    from host.webhooks import secrets
     from tenants.services import create_organization
 
     org = create_organization(f"bench-wh-{uuid.uuid4().hex[:8]}", "Bench webhooks")

@@ -16,13 +16,14 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from host import crypto
 from host.contracts import ConnectError
-from host.integrations import current_org, get_connection, hook_for
+from host.integrations import current_org, get_connection, get_integration, hook_for
 from host.links import org_base_url
+from host.webhooks.routes import AccountTaken, check_available
 
 STATE_TTL = timedelta(minutes=10)
 
@@ -137,7 +138,15 @@ def complete(request, provider: str):
         raise ConnectError(
             "This is a different account than the one connected. Disconnect first to switch."
         )
-    conn.store_result(result)
+    taken = ConnectError(
+        f"This {get_integration(provider).info.name} account is already connected to another "
+        "organization on this platform. Disconnect it there first.")
+    try:
+        check_available(provider, result.external_account_id, current_org())
+        with transaction.atomic():  # the route's unique account: a concurrent claim loses
+            conn.store_result(result)
+    except (AccountTaken, IntegrityError):
+        raise taken from None
     return conn
 
 

@@ -13,6 +13,48 @@ from typing import Any
 from uuid import UUID
 
 
+class WebhookStyle(enum.StrEnum):
+    """Where an integration's CRM sends its webhooks (``WebhookInfo.style``)."""
+
+    PER_ORG = "per_org"  # one URL per organization, on the org's own host (Salesforce)
+    APP = "app"  # one URL for every customer account, on the public host (HubSpot)
+
+
+@dataclass(frozen=True)
+class WebhookInfo:
+    """An integration's inbound webhook, served by the host at
+    ``POST /api/v1/integrations/<key>/webhook`` (see ``webhook_verify`` / ``webhook_parse``).
+
+    Settings are named, not read, here: the host reads them on each request.
+    """
+
+    style: WebhookStyle = WebhookStyle.PER_ORG
+    # Django setting with the largest body accepted (413 above); without one, ``max_bytes``.
+    max_bytes_setting: str = ""
+    max_bytes: int = 1_000_000
+    # PER_ORG: the platform-wide fallback secret (each org may set its own, which excludes it).
+    # APP: the app's secret the CRM signs with (e.g. the OAuth client secret).
+    secret_setting: str = ""
+    # PER_ORG: the header of the plugin's signed format; set, the settings section offers
+    # *Require signed JSON* (``WebhookSecret.signature_required``).
+    signature_header: str = ""
+    # Words of the host's sections: "Closed Won" (events), "Opportunity" (the log's record
+    # column), "org" (what the CRM calls an account).
+    event_name: str = ""
+    record_label: str = "Record"
+    account_word: str = "account"
+    # Payload keys the event log shows (the record's id and name).
+    record_id_key: str = "record_id"
+    record_name_key: str = "name"
+    # Whether two account ids name the same CRM account (default: equal strings); PER_ORG
+    # events from another account than the connected one are refused with 403.
+    same_account: Callable[[str, str], bool] | None = None
+    # PER_ORG: a plugin template extending ``host/sections/webhook.html`` that fills its blocks
+    # (``signing_status``, ``new_secret_extra``, ``help``) with the CRM's own words and setup
+    # steps; "" uses the host's as is.
+    section_template: str = ""
+
+
 class Capability(enum.StrEnum):
     CONNECT = "connect"
     SYNC = "sync"
@@ -42,6 +84,18 @@ class IntegrationInfo:
     # the record's external id (``ExternalLink.external_id``); ``None`` when it cannot be built.
     # The host's pages link to it (``host.records.record_links``), e.g. from the latest answers.
     record_url: Callable[[Any, str], str | None] | None = None
+    # Inbound webhooks served by the host (``None``: the CRM sends none).
+    webhook: WebhookInfo | None = None
+    # Scheduled sync (SYNC capability): every ``sync_interval_setting`` minutes (a Django
+    # setting, read at each fan-out), else every ``sync_interval_minutes``.
+    sync_interval_setting: str = ""
+    sync_interval_minutes: int = 15
+    # Prefix of the element ids in the host's sections on the plugin's page ("" = the key).
+    html_id: str = ""
+    # Renders the plugin's configure page with extra context, for the host's section actions
+    # that answer with the page (a form error, a secret shown once):
+    # ``(request, connection, status=200, **extra) -> HttpResponse``. ``None``: they redirect.
+    render_settings_page: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -228,3 +282,115 @@ class PushbackResult:
     response_id: UUID
     status: str  # "written" | "queued" | "failed" | "skipped"
     error: str = ""
+
+
+# --- Webhooks (``webhook_verify`` / ``webhook_parse``) ---------------------------------------
+
+
+class WebhookBodyTooLarge(Exception):
+    """Raised by ``WebhookRequest.body`` when the body is over the integration's limit (413)."""
+
+
+class WebhookRequest:
+    """An inbound webhook request as the CRM sent (and signed) it.
+
+    ``headers`` is case-insensitive; ``uri`` the full URI the CRM posted to (scheme, host, path,
+    query) as the public sees it; ``body`` the exact raw bytes, read on first access and never
+    beyond the limit (``WebhookBodyTooLarge``), so a check that needs no body (a secret in a
+    header) refuses a huge one without reading it.
+    """
+
+    def __init__(self, *, method: str, uri: str, headers, query: dict[str, str],
+                 content_type: str, read_body: Callable[[], bytes]):
+        self.method, self.uri, self.headers, self.query = method, uri, headers, query
+        self.content_type = content_type  # lower-case, without parameters
+        self._read_body = read_body
+        self._body: bytes | None = None
+
+    @property
+    def body(self) -> bytes:
+        if self._body is None:
+            self._body = self._read_body()
+        return self._body
+
+
+class WebhookSecret:
+    """The secret(s) the host resolved for a webhook, compared in constant time. Never log it.
+
+    ``source``: "org" (the org's own secret, and the previous one during its rotation grace
+    period), "global" (PER_ORG: the integration's fallback setting, only while the org is
+    connected and has no secret of its own), "app" (APP: the app's secret) or "none" (nothing
+    matches). ``signing_keys``: the secrets usable as HMAC keys for signed requests (the org's
+    own or the app's; an org secret kept only as a hash has none, the global fallback never).
+    """
+
+    def __init__(self, source: str, *, plain: tuple[bytes, ...] = (),
+                 digests: tuple[str, ...] = (),
+                 signing_keys: tuple[bytes, ...] | Callable[[], tuple[bytes, ...]] = (),
+                 signature_required: bool = False):
+        self.source = source
+        self._plain = plain
+        self._digests = digests  # SHA-256 hex of secrets compared by hash
+        self._signing_keys = signing_keys  # or how to get them (decrypted only when asked)
+        self.signature_required = signature_required
+
+    @property
+    def signing_keys(self) -> tuple[bytes, ...]:
+        if callable(self._signing_keys):
+            self._signing_keys = tuple(self._signing_keys())
+        return self._signing_keys
+
+    def matches(self, provided: bytes | None) -> bool:
+        """``provided`` is a secret in effect (every candidate compared, no early exit)."""
+        import hashlib
+        import hmac
+
+        if not provided or self.source == "none":
+            return False
+        digest = hashlib.sha256(provided).hexdigest()
+        results = [hmac.compare_digest(provided, key) for key in self._plain]
+        results += [hmac.compare_digest(digest, d) for d in self._digests]
+        return any(results)
+
+    def __repr__(self) -> str:  # never the secret itself
+        return f"WebhookSecret(source={self.source!r})"
+
+
+class WebhookRejected(Exception):
+    """Raised by ``webhook_verify`` (401 by default) or ``webhook_parse`` (400, or 415 for a
+    content type it does not read); the host answers ``{"error": {code, message, details}}``
+    and stores nothing."""
+
+    def __init__(self, message: str, status: int = 401, code: str = "INVALID_WEBHOOK_SECRET",
+                 details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message, self.status, self.code, self.details = message, status, code, details or {}
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """One event of a webhook request, stored by the host as an ``InboundEvent``.
+
+    ``dedupe_key``: the same event delivered again (a retry) has the same key and is stored
+    once. ``account_id``: the CRM account it belongs to; required for APP webhooks (it routes
+    the event to its organization), checked against the connected account for PER_ORG ones.
+    """
+
+    dedupe_key: str
+    kind: str
+    payload: dict[str, Any]
+    account_id: str = ""
+
+
+@dataclass(frozen=True)
+class WebhookParse:
+    """What ``webhook_parse`` read: the events, and how to answer the CRM.
+
+    ``reply`` (optional): ``(body, content_type)`` the CRM expects, e.g. Salesforce's SOAP Ack,
+    sent with 200 whatever happened to the events. Without it the host answers
+    ``{"data": {"eventId", "status", "duplicate"}}`` (202, or 200 for a duplicate) for a single
+    event and ``{"data": {"received", "new"}}`` (200) for several.
+    """
+
+    events: list[WebhookEvent]
+    reply: tuple[bytes | str, str] | None = None

@@ -42,6 +42,9 @@ if TYPE_CHECKING:
         SequenceChoice,
         TriggerDecision,
         TriggerRequest,
+        WebhookParse,
+        WebhookRequest,
+        WebhookSecret,
     )
     from host.models import InboundEvent, IntegrationConnection
 
@@ -257,6 +260,43 @@ def trigger_list_sequences(active_only: bool) -> list[SequenceChoice]:
 
     Called by: host pages in a web request, inside the org's schema. Implemented by the runtime.
     Returns: ``SequenceChoice`` items ordered by name; only active ones when ``active_only``.
+    """
+
+
+# --- Webhooks (ingress owned by the host; see README "Webhooks") ---------------------------------
+
+
+@hookspec(firstresult=True)
+def webhook_verify(request: WebhookRequest, secret: WebhookSecret) -> None:
+    """Check that a webhook request really comes from the CRM: its secret or its signature.
+
+    Called by: the host's webhook view (``host.webhooks.ingress``) for an integration whose
+    ``IntegrationInfo.webhook`` is set, before anything is stored, after the host checked the
+    host name (org host for PER_ORG, public host for APP), the method and the org's enablement.
+    PER_ORG runs inside the org's schema (e.g. a replay cache may be keyed on it); APP runs in
+    the public schema, before routing. ``request`` carries the exact raw body (read lazily, so
+    a check of a header-borne secret never reads a huge body), the headers, the method and the
+    full URI as the CRM signed it. ``secret`` is what the host resolved (the org's own secret
+    or the integration's global fallback, or the app's secret): compare with
+    ``secret.matches(provided)`` or sign with ``secret.signing_keys``.
+    Returns: ``None`` when authentic. Raise ``WebhookRejected`` (401 by default, with a code and
+    a message for the sender) otherwise; the host answers it and stores nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def webhook_parse(request: WebhookRequest) -> WebhookParse:
+    """Read a verified webhook request into events.
+
+    Called by: the host's webhook view right after ``webhook_verify`` accepted the request.
+    Returns: ``WebhookParse(events=[WebhookEvent(dedupe_key, kind, payload, account_id)],
+    reply=...)``; ``reply`` is the body the CRM expects as acknowledgement (e.g. a SOAP Ack).
+    For APP webhooks every event needs ``account_id`` (the host routes it through its public
+    table of connected accounts; an event for an unknown or disconnected account is answered
+    as usual, recorded for platform staff and enrolls nothing). Raise ``WebhookRejected``
+    (status 400, or 415 for an unsupported content type) for a body it cannot read; parse
+    defensively (size, depth, types): the sender is untrusted until the plugin's
+    ``trigger_interpret_events`` re-reads the facts from the CRM.
     """
 
 

@@ -253,7 +253,7 @@ TASK_QUEUES = ("default", "sync", "delivery")
 CELERY_TASK_QUEUES = [Queue(name) for name in TASK_QUEUES]  # a worker without -Q serves all
 CELERY_TASK_ROUTES = {
     "host.run_sync": {"queue": "sync"},
-    "salesforce.sync_org": {"queue": "sync"},
+    "host.scheduled_sync": {"queue": "sync"},  # every SYNC integration's schedule
     "sequences.deliver": {"queue": "delivery"},
     "sequences.dispatch_due_org": {"queue": "delivery"},
 }

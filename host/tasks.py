@@ -32,6 +32,32 @@ def _count_sync(run) -> None:
         metrics.inc("sync_records", getattr(run, outcome), integration=provider, outcome=outcome)
 
 
+@org_task(name="host.scheduled_sync")
+def scheduled_sync_task(provider: str) -> str:
+    """A scheduled sync of one org and integration (skipped quietly when one runs, the org is
+    not connected, or the CRM's API limit paused syncs)."""
+    from host import log_context
+    from host.sync import SyncNotPossible, execute_run, start_run
+
+    log_context.update(integration=provider)
+    try:
+        run = start_run(provider, trigger="schedule")
+    except SyncNotPossible as exc:
+        return f"skipped: {exc}"
+    run = execute_run(run.pk)
+    _count_sync(run)
+    return run.status
+
+
+@app.task(name="host.sync_all")
+def sync_all() -> int:
+    """Periodic (public, every minute): the scheduled sync of every SYNC integration, only in
+    orgs where it is enabled, connected and due (``host.schedule``); one query per integration."""
+    from host.schedule import sync_fan_out
+
+    return sync_fan_out(scheduled_sync_task)
+
+
 @org_task(name="host.process_event")
 def process_event_task(event_id: int) -> str:
     from host.events import process_event
@@ -95,7 +121,14 @@ def purge_org_rows_task() -> dict[str, int]:
 
 @app.task(name="host.purge_old_rows")
 def purge_old_rows() -> int:
-    """Periodic (public, daily): each org deletes its rows past their retention age."""
+    """Periodic (public, daily): each org deletes its rows past their retention age; the public
+    record of unrouted app-level webhook events follows the inbound events' age."""
+    from host.retention import cutoffs
+    from tenants.models import UnroutedWebhookEvent
+
+    cut = cutoffs().get("inbound_events")
+    if cut is not None:
+        delete_in_batches(UnroutedWebhookEvent.objects.filter(last_received_at__lt=cut))
     return for_each_org(purge_org_rows_task)
 
 

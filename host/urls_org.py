@@ -4,8 +4,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from host.plugin_manager import hooks
+from host.sections import urlpatterns as sections_urlpatterns
 from host.views import pages, queue
 from host.views.auth import OrgLoginView
+from host.webhooks.ingress import webhook
 
 urlpatterns = [
     path("api/v1/", include("api.urls")),
@@ -14,6 +16,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/integrations", pages.integrations, name="integrations"),
     path("", include("api.urls_settings")),
+    # Webhooks of every integration that declares one (host.webhooks.ingress).
+    path("api/v1/integrations/<slug:key>/webhook", webhook, name="integration-webhook"),
 ]
 # Plugins' own pages come before the generic per-integration routes, so a plugin can own
 # /settings/integrations/<key>.
@@ -30,6 +34,7 @@ urlpatterns += [
     path("settings/integrations/<slug:key>/sync/progress", pages.sync_progress,
          name="integration-sync-progress"),
     path("settings/integrations/<slug:key>/queue", queue.manual_queue, name="integration-queue"),
+    *sections_urlpatterns,  # the host's settings sections' actions (host.sections)
 ]
 
 handler400 = "host.views.errors.bad_request"

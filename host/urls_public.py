@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from host.plugin_manager import hooks
 from host.views import public
 from host.views.metrics import metrics_view
+from host.webhooks.ingress import webhook
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("oauth/<slug:key>/callback", public.oauth_callback, name="oauth-callback"),
     path("api/v1/", include("api.urls")),
     path("metrics", metrics_view, name="metrics"),  # Prometheus (host.metrics)
+    # App-level webhooks, routed to the org of the event's account (host.webhooks.ingress).
+    path("api/v1/integrations/<slug:key>/webhook", webhook, name="integration-webhook"),
 ]
 for patterns in hooks().platform_urls(scope="public"):
     urlpatterns += patterns

@@ -17,7 +17,13 @@ from django_tenants.admin import TenantAdminMixin
 from django_tenants.utils import get_public_schema_name
 
 from tenants import org_status
-from tenants.models import Domain, Membership, Organization
+from tenants.models import (
+    ConnectedAccount,
+    Domain,
+    Membership,
+    Organization,
+    UnroutedWebhookEvent,
+)
 from tenants.services import OrgCreationError, check_new_org, create_organization
 
 
@@ -153,3 +159,32 @@ class OrganizationAdmin(TenantAdminMixin, admin.ModelAdmin):
                                 ((r.provider, r.status, r.last_sync, r.pending_events,
                                   r.pushback_backlog, r.last_error) for r in rows))
         return format_html("<table>{}{}</table>", header, body)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the platform keeps itself: staff look, nobody edits by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConnectedAccount)
+class ConnectedAccountAdmin(ReadOnlyAdmin):
+    """Where app-level webhooks go: kept in step with the connections (host.webhooks.routes)."""
+
+    list_display = ["integration", "external_account_id", "organization", "updated_at"]
+    list_filter = ["integration"]
+    search_fields = ["external_account_id", "organization__slug"]
+
+
+@admin.register(UnroutedWebhookEvent)
+class UnroutedWebhookEventAdmin(ReadOnlyAdmin):
+    """App-level webhook events for accounts no organization is connected to (nothing enrolled)."""
+
+    list_display = ["integration", "external_account_id", "kind", "reason", "times_received",
+                    "received_at", "last_received_at"]
+    list_filter = ["integration", "reason"]
+    search_fields = ["external_account_id", "dedupe_key"]

@@ -78,3 +78,57 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} authorization for {self.organization_id}"
+
+
+class ConnectedAccount(models.Model):
+    """Which organization an integration's CRM account is connected to, for APP webhooks.
+
+    A CRM like HubSpot sends one webhook URL the events of every customer account, named by the
+    account's id (``portalId``); this public table routes them without scanning org schemas. The
+    host keeps it in step in one place (``host.webhooks.routes``, called when a connection is
+    stored or disconnected); a row exists only while the connection is connected or needs
+    attention. One account routes to one organization.
+    """
+
+    integration = models.CharField(max_length=50)
+    external_account_id = models.CharField(max_length=64)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="connected_accounts")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "external_account_id"],
+                                    name="connected_account_unique"),
+            models.UniqueConstraint(fields=["integration", "organization"],
+                                    name="connected_account_one_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration} {self.external_account_id} → {self.organization_id}"
+
+
+class UnroutedWebhookEvent(models.Model):
+    """An APP webhook event for an account no organization is connected to (never connected,
+    disconnected, or another platform's): answered as the CRM expects, kept here for platform
+    staff, never enrolled. A retry of the same event counts up ``times_received``."""
+
+    integration = models.CharField(max_length=50)
+    external_account_id = models.CharField(max_length=64)
+    dedupe_key = models.CharField(max_length=255)
+    kind = models.CharField(max_length=50)
+    reason = models.CharField(max_length=100, default="unknown account")
+    payload = models.JSONField(default=dict)
+    times_received = models.PositiveIntegerField(default=1)
+    received_at = models.DateTimeField(auto_now_add=True)
+    last_received_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-last_received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "dedupe_key"],
+                                    name="unrouted_event_dedupe_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration} event for unknown account {self.external_account_id}"

@@ -68,6 +68,13 @@ class IntegrationConnection(models.Model):
             self.connected_at = timezone.now()
         self.save()
         self.refresh_from_db(fields=["credentials_version"])
+        self._sync_route()
+
+    def _sync_route(self) -> None:
+        """Keep the public route of APP webhooks in step (``host.webhooks.routes``)."""
+        from host.webhooks.routes import sync_route
+
+        sync_route(self)
 
     def mark_needs_attention(self, reason: str) -> None:
         self.status = self.Status.NEEDS_ATTENTION
@@ -83,3 +90,4 @@ class IntegrationConnection(models.Model):
         self.connected_at = None
         self.save()
         self.refresh_from_db(fields=["credentials_version"])
+        self._sync_route()

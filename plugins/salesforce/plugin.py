@@ -10,6 +10,8 @@ from host.contracts import (
     DisconnectResult,
     IntegrationInfo,
     NeedsReconnect,
+    WebhookInfo,
+    WebhookStyle,
 )
 from host.hookspecs import hookimpl
 
@@ -32,6 +34,19 @@ def platform_integrations():
             required_settings=oauth.REQUIRED_SETTINGS,
             connect_origins=login_hosts.connect_origins,
             record_url=record_url,
+            webhook=WebhookInfo(
+                style=WebhookStyle.PER_ORG,
+                max_bytes_setting="SALESFORCE_WEBHOOK_MAX_BYTES",
+                secret_setting="SALESFORCE_WEBHOOK_SECRET",  # noqa: S106 - a setting name
+                signature_header="x-salesforce-signature",
+                event_name="Closed Won", record_label="Opportunity", account_word="org",
+                record_id_key="opportunity_id", record_name_key="name",
+                same_account=ids.same,
+                section_template="salesforce/sections/webhook.html",
+            ),
+            sync_interval_setting="SALESFORCE_SYNC_INTERVAL_MINUTES",
+            html_id="sf",
+            render_settings_page=_render_settings,
         )
     ]
 
@@ -45,6 +60,10 @@ def record_url(connection, external_id: str) -> str | None:
     except login_hosts.LoginHostError:
         return None
     return f"{instance}/lightning/r/Contact/{contact_id}/view" if contact_id else None
+def _render_settings(request, connection, status=200, **extra):
+    from .views import render_settings
+
+    return render_settings(request, connection, status=status, **extra)
 
 
 @hookimpl
@@ -58,11 +77,8 @@ def platform_urls(scope):
 
 @hookimpl
 def platform_periodic_tasks():
-    from django.conf import settings
-
+    # The scheduled sync is the host's (``host.sync_all``, from ``sync_interval_setting``).
     return {
-        "salesforce.sync_all": {"task": "salesforce.sync_all",
-                                "schedule": settings.SALESFORCE_SYNC_INTERVAL_MINUTES * 60.0},
         "salesforce.push_all": {"task": "salesforce.push_all", "schedule": 60.0},
     }
 
@@ -94,6 +110,20 @@ def sync_contacts(connection, checkpoint):
     from .sync import sync_contacts as pages
 
     return pages(connection, checkpoint)
+
+
+@hookimpl
+def webhook_verify(request, secret):
+    from .webhooks.ingress import verify
+
+    verify(request, secret)
+
+
+@hookimpl
+def webhook_parse(request):
+    from .webhooks.ingress import parse
+
+    return parse(request)
 
 
 @hookimpl

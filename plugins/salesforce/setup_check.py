@@ -17,13 +17,14 @@ from simple_salesforce.format import format_soql
 
 from host.contracts import NeedsReconnect
 from host.models import InboundEvent
+from host.sections.events import outcome
 from host.trigger import MANUAL, sequences, trigger_mode
+from host.webhooks import secrets
 from plugins.salesforce import errors
 from plugins.salesforce.client import SalesforceClient
 from plugins.salesforce.field_check import mapping, run_test_fields
 from plugins.salesforce.field_setup import PERMISSION_SET, PERMISSION_SET_LABEL
-from plugins.salesforce.sections.events import outcome
-from plugins.salesforce.webhooks import secrets
+from plugins.salesforce.webhooks.ingress import QUERY_PARAMS
 
 OK, PROBLEM, INFO = "ok", "problem", "info"
 
@@ -162,7 +163,7 @@ def _points_here(url: str, webhook_url: str) -> bool:
 
 def _secret_ok(conn, url: str) -> bool:
     query = parse_qs(urlsplit(url).query)
-    values = [query[name][0] for name in secrets.QUERY_PARAMS if query.get(name)]
+    values = [query[name][0] for name in QUERY_PARAMS if query.get(name)]
     return bool(values) and secrets.matches(conn, values[0].encode("utf-8", "surrogatepass"))
 
 

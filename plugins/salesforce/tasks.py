@@ -20,24 +20,6 @@ def _connected():
         provider=KEY, status=IntegrationConnection.Status.CONNECTED)
 
 
-@org_task(name="salesforce.sync_org")
-def sync_org_task() -> str:
-    """Scheduled sync of one org (skipped quietly when one runs or the API limit was hit)."""
-    from host.sync import SyncNotPossible, execute_run, start_run
-
-    try:
-        run = start_run(KEY, trigger="schedule")
-    except SyncNotPossible as exc:
-        return f"skipped: {exc}"
-    return execute_run(run.pk).status
-
-
-@app.task(name="salesforce.sync_all")
-def sync_all_task() -> int:
-    """Periodic: fan out the contact sync over connected orgs only."""
-    return for_each_org(sync_org_task, org_filter=_enabled, due=_connected)
-
-
 @org_task(name="salesforce.push_queued")
 def push_queued_task() -> dict:
     """Write the org's due queued scores; a connection that is not connected keeps its queue."""

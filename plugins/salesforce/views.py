@@ -26,10 +26,18 @@ def settings_context(request, conn) -> dict:
     return context
 
 
+def render_settings(request, conn, status: int = 200, **extra):
+    """The page with ``extra`` context (``IntegrationInfo.render_settings_page``): the host's
+    section actions answer with it for a form's errors or a secret shown once."""
+    context = settings_context(request, conn)
+    context.update(extra)
+    return render(request, "salesforce/settings.html", context, status=status)
+
+
 @require_GET
 @org_admin_required(does="configure the Salesforce integration")
 def settings_page(request):
     if not is_enabled(KEY):
         raise Http404("Salesforce is not available for this organization.")
     conn = get_connection(KEY)
-    return render(request, "salesforce/settings.html", settings_context(request, conn))
+    return render_settings(request, conn)

@@ -12,9 +12,9 @@ from django.utils import timezone
 from host.contracts import ScoreUpdate
 from host.integrations import get_connection
 from host.links import org_base_url
+from host.webhooks import secrets
 from plugins.salesforce.field_setup import PERMISSION_SET
 from plugins.salesforce.pushback import push_queued, queue
-from plugins.salesforce.webhooks import secrets
 from tests.browser import chromium_page, log_in, screenshot
 from tests.conftest import host_of, owner_of
 from tests.salesforce.conftest import connect, org_client, page_text

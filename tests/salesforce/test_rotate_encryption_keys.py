@@ -25,7 +25,7 @@ def keys(settings):
 
 
 def test_rotation_re_encrypts_everything_with_the_newest_key(sf, client_a, org_a, keys, capsys):
-    from plugins.salesforce.webhooks import secrets
+    from host.webhooks import secrets
 
     keys("old")
     connect(client_a, org_a)

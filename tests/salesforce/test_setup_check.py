@@ -9,8 +9,8 @@ import pytest
 
 from host.integrations import get_connection
 from host.links import org_base_url
+from host.webhooks import secrets
 from plugins.salesforce.field_check import forget_describe
-from plugins.salesforce.webhooks import secrets
 from tests.salesforce.conftest import KEY, connect, page_text
 from tests.sequences.factories import active_sequence
 

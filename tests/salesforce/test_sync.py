@@ -141,7 +141,7 @@ def test_settings_page_shows_runs_and_the_way_to_the_queue(sf, synced_org, org_a
 
 
 def test_schedule_fans_out_over_connected_orgs_only(sf, synced_org, org_a, org_b):
-    from plugins.salesforce.tasks import sync_all_task
+    from host.tasks import sync_all as sync_all_task
 
     assert sync_all_task() == 1
     with org_a:

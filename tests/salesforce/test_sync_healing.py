@@ -113,7 +113,7 @@ def test_sync_and_delivery_tasks_have_their_own_queues_and_limits(settings):
     app.loader.import_default_modules()
     route = app.amqp.router.route
     assert route({}, "host.run_sync")["queue"].name == "sync"
-    assert route({}, "salesforce.sync_org")["queue"].name == "sync"
+    assert route({}, "host.scheduled_sync")["queue"].name == "sync"
     assert route({}, "sequences.deliver")["queue"].name == "delivery"
     for name in ("host.process_event", "host.pushback", "salesforce.push_queued",
                  "host.heal_stuck_syncs"):
@@ -203,7 +203,8 @@ def test_fan_out_qualifies_subquery_tables_too(org_a, org_b):
 
 def test_beat_enqueues_nothing_for_orgs_without_due_work(org_a, org_b, monkeypatch):
     from host.tasks import sweep_pending_events, sweep_stuck_syncs
-    from plugins.salesforce.tasks import push_all_task, sync_all_task
+    from host.tasks import sync_all as sync_all_task
+    from plugins.salesforce.tasks import push_all_task
     from plugins.sequences.tasks import dispatch_due_task
 
     sent = []

@@ -9,7 +9,7 @@ from django.db import connection as db
 
 from host.integrations import get_connection
 from host.models import IntegrationConnection
-from plugins.salesforce.webhooks import secrets
+from host.webhooks import secrets
 from plugins.salesforce.webhooks.payloads import ACK
 from tests.salesforce.conftest import KEY
 from tests.salesforce.test_webhook_support import (  # noqa: F401 - fixtures

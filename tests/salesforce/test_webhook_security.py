@@ -62,7 +62,7 @@ def _emails(live, opp=None) -> list[str]:
 def fallback(live, settings):
     """The live org on the global fallback secret (no secret of its own)."""
     settings.SALESFORCE_WEBHOOK_SECRET = GLOBAL
-    from plugins.salesforce.webhooks import secrets
+    from host.webhooks import secrets
 
     with live.org:
         secrets.remove_org_secret(get_connection(KEY))
@@ -255,7 +255,7 @@ def test_signed_json_refuses_what_it_must(signed, attack):
 
 
 def test_signed_json_accepts_the_previous_secret_during_its_grace_period(signed):
-    from plugins.salesforce.webhooks import secrets
+    from host.webhooks import secrets
 
     with signed.org:
         new = secrets.rotate(get_connection(KEY))

@@ -12,7 +12,7 @@ from django.test import Client
 
 from host.integrations import get_connection
 from host.links import org_base_url
-from plugins.salesforce.webhooks import secrets
+from host.webhooks import secrets
 from tenants.models import Membership
 from tests.conftest import host_of
 from tests.salesforce.conftest import KEY

@@ -13,7 +13,7 @@ from django.db import connection as db
 from devtools.salesforce_emulator import EmulatorConfig
 from host.integrations import get_connection
 from host.models import InboundEvent
-from plugins.salesforce.webhooks import secrets
+from host.webhooks import secrets
 from tests.conftest import host_of
 from tests.salesforce.conftest import KEY, connect, org_client
 from tests.waiting import wait_for

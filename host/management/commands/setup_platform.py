@@ -19,6 +19,11 @@ class Command(BaseCommand):
         migrate_template(verbosity)
         if Organization.objects.exclude(schema_name=get_public_schema_name()).exists():
             call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity)
+        from host.webhooks.routes import backfill
+
+        routed = backfill()  # APP-webhook routes of connections made before the table existed
+        if routed and verbosity:
+            self.stdout.write(f"Routed {routed} connected account(s) for app-level webhooks.")
         self.stdout.write("Platform database is up to date.")
 
 

@@ -16,7 +16,7 @@ import time
 from django.core.cache import cache
 from django.db import connection as db
 
-from plugins.salesforce.webhooks import secrets
+from host.contracts import WebhookRejected
 
 META_HEADER = "HTTP_X_SALESFORCE_SIGNATURE"
 TOLERANCE = 300  # seconds, either side of now
@@ -24,10 +24,9 @@ REPLAY_TTL = 2 * TOLERANCE + 60
 MAX_HEADER = 1024
 
 
-class SignatureError(Exception):
+class SignatureError(WebhookRejected):
     def __init__(self, message: str, status: int = 401, code: str = "INVALID_SIGNATURE"):
-        super().__init__(message)
-        self.message, self.status, self.code = message, status, code
+        super().__init__(message, status, code)
 
 
 def _parse(header: str) -> tuple[int, list[bytes]]:
@@ -45,11 +44,11 @@ def _parse(header: str) -> tuple[int, list[bytes]]:
     return stamp, macs
 
 
-def verify(connection, header: str, body: bytes, now: float | None = None) -> None:
-    """Return when ``header`` signs ``body`` with the org's secret (current, or the previous one
-    during its grace period), is fresh and was not seen before; raise ``SignatureError``."""
+def verify(keys, header: str, body: bytes, now: float | None = None) -> None:
+    """Return when ``header`` signs ``body`` with one of ``keys`` (the org's secret, or the
+    previous one during its grace period: ``WebhookSecret.signing_keys``), is fresh and was not
+    seen before; raise ``SignatureError``."""
     stamp, macs = _parse(header)
-    keys = secrets.signing_keys(connection)
     if not keys:
         raise SignatureError("This organization has no webhook secret to verify signatures "
                              "with: generate one on the Salesforce settings page.")

@@ -1,5 +1,13 @@
-"""FakeCRM's hook implementations. Its 'remote CRM' is the connection's settings."""
+"""FakeCRM's hook implementations. Its 'remote CRM' is the connection's settings.
 
+Its webhook is app-level (like HubSpot's): one URL on the public host for every account, each
+event naming its ``account``, signed with the app's secret ``FAKE_CRM_APP_SECRET``:
+``x-fake-signature: hex HMAC-SHA256(secret, method + uri + body)``.
+"""
+
+import hashlib
+import hmac
+import json
 from urllib.parse import urlencode
 
 from host.contracts import (
@@ -16,6 +24,11 @@ from host.contracts import (
     TriggerContact,
     TriggerDecision,
     TriggerRequest,
+    WebhookEvent,
+    WebhookInfo,
+    WebhookParse,
+    WebhookRejected,
+    WebhookStyle,
 )
 from host.hookspecs import hookimpl
 
@@ -29,7 +42,37 @@ def platform_integrations():
     return [IntegrationInfo(
         key=KEY, name="FakeCRM", description="A CRM that exists only in the tests.",
         capabilities=frozenset(Capability),
+        webhook=WebhookInfo(style=WebhookStyle.APP, secret_setting="FAKE_CRM_APP_SECRET",
+                            max_bytes=10_000, event_name="Deal won", record_label="Deal",
+                            record_id_key="deal_id"),
     )]
+
+
+def signature(secret: bytes, method: str, uri: str, body: bytes) -> str:
+    return hmac.new(secret, method.encode() + uri.encode() + body, hashlib.sha256).hexdigest()
+
+
+@hookimpl
+def webhook_verify(request, secret):
+    sent = request.headers.get("x-fake-signature", "").encode()
+    expected = [signature(key, request.method, request.uri, request.body).encode()
+                for key in secret.signing_keys]
+    if not sent or not any([hmac.compare_digest(sent, e) for e in expected]):
+        raise WebhookRejected("Bad FakeCRM signature.", code="INVALID_SIGNATURE")
+
+
+@hookimpl
+def webhook_parse(request):
+    if request.content_type != "application/json":
+        raise WebhookRejected("JSON only.", 415, "UNSUPPORTED_MEDIA_TYPE")
+    try:
+        items = json.loads(request.body)["events"]
+        return WebhookParse(events=[WebhookEvent(
+            dedupe_key=str(item["id"]), kind="deal_won", account_id=str(item["account"]),
+            payload={k: item[k] for k in ("deal_id", "won", "email", "sequence_id")})
+            for item in items])
+    except (ValueError, KeyError, TypeError):
+        raise WebhookRejected("Not a FakeCRM webhook.", 400, "VALIDATION_ERROR") from None
 
 
 @hookimpl

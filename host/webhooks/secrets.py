@@ -1,13 +1,16 @@
-"""Webhook secrets: the org's own (rotatable with a grace period) or the global one.
+"""Per-org webhook secrets of every PER_ORG integration: the org's own (rotatable with a grace
+period) or the integration's global one (``WebhookInfo.secret_setting``, e.g.
+``SALESFORCE_WEBHOOK_SECRET``), and the app's secret of APP integrations.
 
 Secrets are high-entropy random values, so a plain SHA-256 is the right storage for the secret
 check. A Fernet-encrypted copy (``TOKEN_ENCRYPTION_KEYS``) is kept too, because verifying a signed
 JSON body needs the key itself. Comparison is in constant time on bytes, so non-ASCII input cannot
 crash it, and an empty secret never matches.
 
-The global ``SALESFORCE_WEBHOOK_SECRET`` is known to every org that set up Salesforce with it, so it
-only counts for an org that is connected to Salesforce (the view then also requires the payload's
-org id to be the connected one) and has not switched the fallback off.
+The global secret is known to every org that set up the CRM with it, so it only counts for an org
+that is connected (the webhook view then also requires the event's account to be the connected
+one) and has not switched the fallback off. Kept in ``connection.settings`` under the keys below,
+the same for every integration. Plugins get a ``WebhookSecret`` (``resolve``), never these rows.
 """
 
 from __future__ import annotations
@@ -22,12 +25,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from host import crypto
+from host.contracts import WebhookSecret
 
-HEADERS = ("HTTP_X_SALESFORCE_WEBHOOK_SECRET", "HTTP_X_WEBHOOK_SECRET")
-QUERY_PARAMS = ("token", "secret")
 GRACE_PERIOD = timedelta(hours=72)
-ORG, GLOBAL, NONE = "org", "global", "none"
-# Per-org settings an admin switches on the Salesforce page.
+ORG, GLOBAL, NONE, APP = "org", "global", "none", "app"
+# Per-org settings an admin switches on the integration's page.
 ALLOW_FALLBACK = "webhook_global_fallback"  # default on
 REQUIRE_SIGNATURE = "webhook_require_signature"  # default off
 # Why the global fallback does or does not apply (shown on the settings page).
@@ -39,24 +41,22 @@ def _digest(value: bytes) -> str:
     return hashlib.sha256(value).hexdigest()
 
 
-def provided_secret(request) -> bytes | None:
-    """The secret the sender put in a header or the query string, as bytes."""
-    for header in HEADERS:
-        if request.META.get(header):
-            return request.META[header].encode("latin-1", "replace")
-    for name in QUERY_PARAMS:
-        if request.GET.get(name):
-            return request.GET[name].encode("utf-8", "surrogatepass")
-    return None
+def _setting(key: str) -> bytes:
+    from host.integrations import get_integration
+
+    spec = get_integration(key).info.webhook
+    name = spec.secret_setting if spec else ""
+    return (getattr(settings, name, "") or "").strip().encode("utf-8") if name else b""
 
 
-def _global() -> bytes:
-    return (settings.SALESFORCE_WEBHOOK_SECRET or "").strip().encode("utf-8")
+def _global(connection, key: str | None = None) -> bytes:
+    return _setting(key or connection.provider)
 
 
-def fallback_state(connection) -> str:
-    """Whether the global secret may count for this org, or why not."""
-    if not _global():
+def fallback_state(connection, key: str | None = None) -> str:
+    """Whether the global secret may count for this org, or why not (``connection`` may be
+    None when the org never opened the integration: then ``key`` names it)."""
+    if not _global(connection, key):
         return FALLBACK_UNSET
     if connection is not None and connection.settings.get(ALLOW_FALLBACK) is False:
         return FALLBACK_OFF
@@ -66,13 +66,13 @@ def fallback_state(connection) -> str:
     return FALLBACK_ON
 
 
-def source(connection) -> str:
+def source(connection, key: str | None = None) -> str:
     """Which secret is in effect for this org: its own, the global fallback, or none.
 
-    ``connection`` may be None (the org never opened the Salesforce page)."""
+    ``connection`` may be None (the org never opened the integration's page; ``key`` names it)."""
     if connection is not None and connection.settings.get("webhook_secret_sha256"):
         return ORG
-    return GLOBAL if fallback_state(connection) == FALLBACK_ON else NONE
+    return GLOBAL if fallback_state(connection, key) == FALLBACK_ON else NONE
 
 
 def signature_required(connection) -> bool:
@@ -91,7 +91,7 @@ def matches(connection, provided: bytes | None) -> str | None:
         return None
     mode = source(connection)
     if mode == GLOBAL:
-        return GLOBAL if hmac.compare_digest(provided, _global()) else None
+        return GLOBAL if hmac.compare_digest(provided, _global(connection)) else None
     if mode == NONE:
         return None
     digest = _digest(provided)
@@ -124,6 +124,33 @@ def signing_keys(connection) -> list[bytes]:
         except ImproperlyConfigured:
             continue
     return keys
+
+
+def _org_digests(connection) -> tuple[str, ...]:
+    digests = [connection.settings["webhook_secret_sha256"]]
+    previous = connection.settings.get("previous_webhook_secret_sha256")
+    if previous and _previous_valid(connection):
+        digests.append(previous)
+    return tuple(digests)
+
+
+def resolve(key: str, connection) -> WebhookSecret:
+    """The secret in effect for a PER_ORG webhook of this org (``connection`` may be None)."""
+    mode = source(connection, key)
+    if mode == ORG:
+        return WebhookSecret(ORG, digests=_org_digests(connection),
+                             signing_keys=lambda: tuple(signing_keys(connection)),
+                             signature_required=signature_required(connection))
+    if mode == GLOBAL:
+        return WebhookSecret(GLOBAL, plain=(_global(connection, key),))
+    return WebhookSecret(NONE)
+
+
+def app_secret(key: str) -> WebhookSecret:
+    """The app's secret of an APP webhook (``WebhookInfo.secret_setting``), or none when unset."""
+    value = _setting(key)
+    return WebhookSecret(APP, plain=(value,), signing_keys=(value,)) if value else \
+        WebhookSecret(NONE)
 
 
 def rotate(connection) -> str:
