@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from host.plugin_manager import hooks
+from host.plugin_urls import contributed
 from host.views import public
 from host.views.metrics import metrics_view
 
@@ -15,8 +15,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("metrics", metrics_view, name="metrics"),  # Prometheus (host.metrics)
 ]
-for patterns in hooks().platform_urls(scope="public"):
-    urlpatterns += patterns
+urlpatterns += contributed("public")
 
 handler400 = "host.views.errors.bad_request"
 handler403 = "host.views.errors.permission_denied"

@@ -108,13 +108,13 @@ def pushback_scores(connection, scores):
 # --- connect ---------------------------------------------------------------------------------------
 
 
-def _chosen_login_host(connection, request) -> tuple[str, str]:
+def _chosen_login_host(connection, data) -> tuple[str, str]:
     """The admin's login-host choice: from the Connect form if posted (saved to the connection's
     settings), else the saved one (Reconnect)."""
     from .forms import LoginHostForm
 
-    if "login_host" in request.POST:
-        form = LoginHostForm(request.POST)
+    if "login_host" in data:
+        form = LoginHostForm(data)
         if not form.is_valid():
             raise ConnectError(form.first_error() or "Choose where you sign in to Salesforce.")
         choice, my_domain = form.cleaned_data["login_host"], form.cleaned_data["my_domain"]
@@ -130,11 +130,11 @@ def _chosen_login_host(connection, request) -> tuple[str, str]:
 
 
 @hookimpl
-def connect_begin(connection, state, request):
+def connect_begin(connection, state, form):
     error = oauth.setup_error()
     if error:
         raise ConnectError(error)
-    choice, my_domain = _chosen_login_host(connection, request)
+    choice, my_domain = _chosen_login_host(connection, form)
     try:
         login_url = login_hosts.login_url(choice, my_domain)
     except login_hosts.LoginHostError as exc:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from host import hookspecs
+from host import hooks, hookspecs
 from host.contracts import Capability
-from host.integrations import enabled_integrations, hook_for, registry
+from host.integrations import enabled_integrations, registry
 from tests.conftest import ROOT
 
 TESTS = ROOT / "tests"
@@ -82,7 +82,7 @@ def test_the_host_only_calls_integrations_the_org_has_enabled(in_org_a):
     in_org_a.save()
     assert "fake_crm" not in {i.key for i in enabled_integrations()}
     with pytest.raises(PermissionError):
-        hook_for("fake_crm", "connect_refresh")
+        hooks.integration("fake_crm")
 
 
 def test_disabled_integrations_have_no_card(client_a, org_a):
@@ -92,12 +92,12 @@ def test_disabled_integrations_have_no_card(client_a, org_a):
     assert b"FakeCRM" not in client_a.get("/settings/integrations").content
 
 
-def test_hook_for_calls_only_that_integrations_implementation(in_org_a):
+def test_integration_hooks_call_only_that_integrations_implementation(in_org_a):
     from host.integrations import get_connection
 
     conn = get_connection("fake_crm")
     # Salesforce implements connect_begin too; only FakeCRM's must answer.
-    result = hook_for("fake_crm", "connect_begin")(connection=conn, state="s" * 20, request=None)
+    result = hooks.integration("fake_crm").connect_begin(connection=conn, state="s" * 20, form={})
     assert result.url.startswith("https://fake-crm.example/authorize")
 
 

@@ -33,9 +33,9 @@ def platform_integrations():
 
 
 @hookimpl
-def connect_begin(connection, state, request):
+def connect_begin(connection, state, form):
     verifier = "verifier-for-" + state[:8]
-    query = urlencode({"state": state, "client_id": "fake"})
+    query = urlencode({"state": state, "client_id": "fake", "region": form.get("region", "")})
     return AuthorizationRequest(url=f"{AUTHORIZE_URL}?{query}", private_state={"v": verifier})
 
 
