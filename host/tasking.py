@@ -43,7 +43,9 @@ def _integration_enabled(task, org) -> bool:
     has enabled; True for host and runtime tasks."""
     from host.integrations import integration_keys_of_module, is_enabled
 
-    keys = integration_keys_of_module(task.__module__)
+    # ``run`` is the task's function: its module is the plugin's (a lazy task proxy's own
+    # ``__module__`` is Celery's).
+    keys = integration_keys_of_module(task.run.__module__)
     return not keys or any(is_enabled(key, org) for key in keys)
 
 
