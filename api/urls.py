@@ -7,12 +7,12 @@ The framework's own endpoints (contacts, the schema and its docs page), then the
 from django.urls import path, re_path
 
 from api.views import contacts, docs
-from host.hooks import platform
+from host.plugin_urls import contributed_api
 
 urlpatterns = [
     path("contacts", contacts.ContactListView.as_view(), name="api-contacts"),
     path("contacts/<uuid:contact_id>", contacts.ContactDetailView.as_view(), name="api-contact"),
-    *platform.platform_api_urls(),
+    *contributed_api(),
     path("schema/", docs.SchemaView.as_view(), name="api-schema"),
     path("docs/", docs.docs_page, name="api-docs"),
     # Anything else is a JSON 404, except integrations/ (plugins mount their webhooks there, after

@@ -68,9 +68,12 @@ class PlatformHooks:
         return [(impl.plugin, list(impl.function(scope=scope) or []))
                 for impl in reversed(pm.hook.platform_urls.get_hookimpls())]
 
-    def platform_api_urls(self) -> list[URLPattern | URLResolver]:
-        """Every plugin's REST endpoints, mounted under ``/api/v1/`` by ``api.urls``."""
-        return _flatten(get_plugin_manager().hook.platform_api_urls())
+    def platform_api_urls(self) -> list[tuple[ModuleType, list[URLPattern | URLResolver]]]:
+        """``(plugin module, its REST endpoints)`` per implementing plugin, in plugin order;
+        mounted under ``/api/v1/`` by ``api.urls`` (``host.plugin_urls.contributed_api``)."""
+        pm = get_plugin_manager()
+        return [(impl.plugin, list(impl.function() or []))
+                for impl in reversed(pm.hook.platform_api_urls.get_hookimpls())]
 
     def platform_periodic_tasks(self) -> dict[str, dict[str, Any]]:
         merged: dict[str, dict[str, Any]] = {}

@@ -29,8 +29,9 @@ class Integration:
 
     def missing_settings(self) -> list[str]:
         """The platform settings this integration needs to connect that are not set."""
+        source = self.info.settings if self.info.settings is not None else settings
         return [name for name in self.info.required_settings
-                if not getattr(settings, name, "")]
+                if not getattr(source, name, "")]
 
 
 @cache

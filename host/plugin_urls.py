@@ -27,6 +27,15 @@ def contributed(scope: str) -> list[URLPattern | URLResolver]:
     return patterns
 
 
+def contributed_api() -> list[URLPattern | URLResolver]:
+    """Every plugin's REST endpoints (``platform_api_urls``), guarded like their pages."""
+    patterns: list[URLPattern | URLResolver] = []
+    for plugin, contributed_patterns in platform.platform_api_urls():
+        keys = integration_keys_of(plugin)
+        patterns += [guard(p, keys) for p in contributed_patterns] if keys else contributed_patterns
+    return patterns
+
+
 def guard(pattern: URLPattern | URLResolver, keys: list[str]) -> URLPattern | URLResolver:
     """``pattern`` with each view refusing organizations that enabled none of ``keys``."""
     if isinstance(pattern, URLResolver):

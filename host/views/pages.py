@@ -18,6 +18,8 @@ from host import connect
 from host.contracts import Capability, ConnectError
 from host.integrations import enabled_integrations, get_connection
 from host.models import Contact, IntegrationConnection, SyncRun
+from host.sections import connection as connection_section
+from host.sections import sync as sync_section
 from host.sync import SyncNotPossible, start_run
 from host.tasking import enqueue
 from host.views.auth import ADMIN_ROLES, org_admin_required, org_member_required
@@ -25,6 +27,7 @@ from host.views.auth import ADMIN_ROLES, org_admin_required, org_member_required
 # Where a control on the card sends the admin back to; anything else means the configure page.
 # A symbolic value, not a path, so ``next`` can never become an open redirect.
 FROM_CARD = "integrations"
+DETAIL_SECTIONS = [connection_section, sync_section]
 
 
 @login_required
@@ -89,12 +92,14 @@ def integration_or_404(key: str):
 @require_GET
 @org_admin_required(does="configure, connect, sync or disconnect integrations")
 def integration_detail(request, key):
+    """The configure page of an integration without a page of its own: the host's sections."""
     integration = integration_or_404(key)
     conn = get_connection(key)
-    return render(request, "host/integration_detail.html", {
-        "integration": integration, "info": integration.info, "connection": conn,
-        "status_label": status_label(conn), "runs": conn.sync_runs.all()[:10],
-    })
+    context = {"integration": integration, "info": integration.info, "connection": conn}
+    for section in DETAIL_SECTIONS:
+        context.update(section.context(request, conn))
+    context["sections"] = [section.TEMPLATE for section in DETAIL_SECTIONS]
+    return render(request, "host/integration_detail.html", context)
 
 
 def configure_url(integration) -> str:

@@ -13,7 +13,7 @@ from host.contracts import (
 )
 from host.hookspecs import hookimpl
 
-from . import login_hosts, oauth
+from . import conf, login_hosts, oauth
 
 KEY = "salesforce"
 DESCRIPTION = ("Sync contacts, trigger sequences from Closed Won opportunities, "
@@ -30,6 +30,9 @@ def platform_integrations():
             capabilities=frozenset(Capability),
             configure_url_name="salesforce:settings",
             required_settings=oauth.REQUIRED_SETTINGS,
+            settings=conf.settings,
+            connect_form=_login_host_form,
+            connection_facts=(("Instance", "instance_url"), ("Sign-in host", "login_url")),
             connect_origins=login_hosts.connect_origins,
         )
     ]
@@ -46,7 +49,7 @@ def platform_urls(scope):
 
 @hookimpl
 def platform_periodic_tasks():
-    from django.conf import settings
+    from .conf import settings
 
     return {
         "salesforce.sync_all": {"task": "salesforce.sync_all",
@@ -106,6 +109,16 @@ def pushback_scores(connection, scores):
 
 
 # --- connect ---------------------------------------------------------------------------------------
+
+
+def _login_host_form(connection):
+    """The Connect form's Salesforce-specific field: production, sandbox or My Domain."""
+    from .forms import LoginHostForm
+
+    return LoginHostForm(initial={
+        "login_host": connection.settings.get("login_host", login_hosts.PRODUCTION),
+        "my_domain": connection.settings.get("my_domain", "").removeprefix("https://"),
+    })
 
 
 def _chosen_login_host(connection, data) -> tuple[str, str]:

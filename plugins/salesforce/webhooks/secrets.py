@@ -17,11 +17,11 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from host import crypto
+from plugins.salesforce.conf import settings
 
 HEADERS = ("HTTP_X_SALESFORCE_WEBHOOK_SECRET", "HTTP_X_WEBHOOK_SECRET")
 QUERY_PARAMS = ("token", "secret")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +18,7 @@ from host.events import accept_event
 from host.integrations import is_enabled
 from host.models import IntegrationConnection
 from plugins.salesforce import ids
+from plugins.salesforce.conf import settings
 from plugins.salesforce.webhooks import secrets, signing
 from plugins.salesforce.webhooks.payloads import ACK, PayloadError, parse_json, parse_outbound_message
 
