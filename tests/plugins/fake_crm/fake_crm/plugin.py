@@ -29,7 +29,18 @@ def platform_integrations():
     return [IntegrationInfo(
         key=KEY, name="FakeCRM", description="A CRM that exists only in the tests.",
         capabilities=frozenset(Capability),
+        connect_form=_region_form, connection_facts=(("Environment", "environment"),),
     )]
+
+
+def _region_form(connection):
+    """FakeCRM's own Connect field, rendered by the host's connection section."""
+    from django import forms
+
+    class RegionForm(forms.Form):
+        region = forms.CharField(label="FakeCRM region", required=False)
+
+    return RegionForm(initial={"region": "eu-1"})
 
 
 @hookimpl
