@@ -9,6 +9,8 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from host.error_envelope import envelope  # the host's; the API's modules import it from here
+
 logger = logging.getLogger("api")
 
 MISSING_KEY_MESSAGE = "API key required. Provide via X-API-Key header or Authorization: Bearer <key>"
@@ -68,10 +70,6 @@ def conflict(message: str, details: dict | None = None) -> ApiError:
 def payload_too_large(limit: int) -> ApiError:
     return ApiError(413, "PAYLOAD_TOO_LARGE", f"Request body is larger than {limit} bytes",
                     {"maxBytes": limit})
-
-
-def envelope(code: str, message: str, details: dict | None = None, **extra) -> dict:
-    return {"error": {"code": code, "message": message, "details": details or {}, **extra}}
 
 
 def _from_drf(exc: exceptions.APIException) -> ApiError:

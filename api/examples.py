@@ -3,7 +3,8 @@
 Values follow the product's API reference (its contact fields and custom-field keys, the list
 ``meta`` of 247 contacts, the email-first execute payload with ``queued`` results, the exact error
 messages); where it shows no values, ids and names are filled in consistently here. One module, so
-the views stay readable and every operation shows the same sample contact.
+the views stay readable and every operation shows the same sample contact. Plugins' endpoints
+(``platform_api_urls``) build their examples with ``response``/``request`` and these ids.
 """
 
 from __future__ import annotations
@@ -28,18 +29,6 @@ CONTACT = {
     "customFields": {"birthday": "1985-03-15", "membershipTier": "gold"},
     "tags": ["vip", "newsletter"], "unsubscribed": False, "unsubscribedAt": None,
     "createdAt": CREATED_AT, "updatedAt": CREATED_AT,
-}
-SEQUENCE = {
-    "id": SEQUENCE_ID, "name": "Post-purchase NPS", "status": "active",
-    "steps": [{"position": 1, "type": "survey", "delayHours": 0, "surveyId": SURVEY_ID},
-              {"position": 2, "type": "survey", "delayHours": 72, "surveyId": SURVEY_ID}],
-    "createdAt": CREATED_AT, "updatedAt": UPDATED_AT,
-}
-RESPONSE = {
-    "id": RESPONSE_ID, "surveyId": SURVEY_ID, "surveyType": "nps", "contactId": CONTACT_ID,
-    "sequenceId": SEQUENCE_ID, "sendingId": SENDING_ID, "score": 9, "npsScore": 9,
-    "csatScore": None, "isPromoter": True, "comment": "Fast delivery and friendly support.",
-    "createdAt": UPDATED_AT,
 }
 
 
@@ -91,35 +80,6 @@ DELETE_CONTACT = [
         "CONFLICT", "This contact has survey history and cannot be deleted",
         {"contactId": CONTACT_ID}), 409, "A contact with sendings or responses is kept"),
 ]
-LIST_SEQUENCES = [response("Sequences", {"data": [SEQUENCE], "meta": page_meta(1)})]
-GET_SEQUENCE = [response("Sequence", {"data": SEQUENCE})]
-_NOT_ACTIVE = "Sequence 'Post-purchase NPS' is paused; only active sequences can enroll."
-EXECUTE = [
-    request("Two contacts", {
-        "contacts": [
-            {"email": "john.doe@example.com", "firstName": "John", "lastName": "Doe",
-             "phone": "+15551234567"},
-            {"email": "jane.smith@example.com", "firstName": "Jane", "lastName": "Smith"},
-        ],
-        "locationId": LOCATION_ID,
-    }, "The docs' email-first payload"),
-    response("Queued", {"data": {
-        "sequenceId": SEQUENCE_ID, "sequenceName": "Post-purchase NPS", "contactsProcessed": 2,
-        "sendingsCreated": 1,
-        "results": [
-            {"email": "john.doe@example.com", "contactId": CONTACT_ID, "status": "queued",
-             "reason": None, "sendingId": SENDING_ID},
-            {"email": "jane.smith@example.com", "contactId": "0e1f2a3b-4c5d-4e6f-8a7b-9c0d1e2f3a4b",
-             "status": "skipped", "reason": "unsubscribed", "sendingId": None},
-        ]}}, summary="One contact queued, one skipped"),
-    response("Sequence not active", envelope(
-        "VALIDATION_ERROR", _NOT_ACTIVE, {"sequence": [_NOT_ACTIVE], "reason": "sequence_not_active"}),
-        400),
-]
-LIST_RESPONSES = [response("Responses", {"data": [RESPONSE], "meta": page_meta(1)})]
-GET_RESPONSE = [response("Response", {"data": RESPONSE})]
-
-
 def errors_for(scope: str, statuses, not_found: str | None) -> list[OpenApiExample]:
     """The documented error bodies for the statuses an operation lists (auth, scope, limits)."""
     examples = {

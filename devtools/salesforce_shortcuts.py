@@ -14,6 +14,8 @@ import requests
 from django.conf import settings
 from simple_salesforce.format import format_soql
 
+from plugins.salesforce.conf import settings as salesforce_settings
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TIMEOUT = 5
 
@@ -23,15 +25,15 @@ class EmulatorUnavailable(Exception):
 
 
 def available() -> bool:
-    return bool(settings.DEBUG) and urlsplit(settings.SALESFORCE_LOGIN_URL).hostname in LOOPBACK
+    return bool(settings.DEBUG) and urlsplit(salesforce_settings.SALESFORCE_LOGIN_URL).hostname in LOOPBACK
 
 
 def _call(method: str, path: str, payload: dict | None = None) -> dict:
-    url = settings.SALESFORCE_LOGIN_URL.rstrip("/") + "/__emulator__" + path
+    url = salesforce_settings.SALESFORCE_LOGIN_URL.rstrip("/") + "/__emulator__" + path
     try:
         response = requests.request(method, url, json=payload, timeout=TIMEOUT)
     except requests.RequestException:
-        raise EmulatorUnavailable(f"The local emulator at {settings.SALESFORCE_LOGIN_URL} does "
+        raise EmulatorUnavailable(f"The local emulator at {salesforce_settings.SALESFORCE_LOGIN_URL} does "
                                   "not answer; is it running (make run starts it)?") from None
     if response.status_code >= 400:
         raise EmulatorUnavailable(f"The emulator refused the request ({response.status_code}).")

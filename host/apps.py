@@ -8,9 +8,11 @@ class HostConfig(AppConfig):
 
     def ready(self) -> None:
         # Load and validate every plugin now, so a broken plugin stops start-up with its name.
+        from host.hooks import check_runtime
         from host.integrations import registry
 
         registry()
+        check_runtime()  # exactly one sequences runtime, like unique integration keys
 
         from django.contrib import admin
 

@@ -63,7 +63,7 @@ def _register_periodic_tasks(sender, **kwargs) -> None:
     """Periodic work: the host's own plus what plugins declare (``platform_periodic_tasks``)."""
     from django.conf import settings
 
-    from host.plugin_manager import hooks
+    from host.hooks import platform
 
     schedule: dict = {
         "host.sweep_pending_events": {"task": "host.sweep_pending_events", "schedule": 60.0},
@@ -82,8 +82,7 @@ def _register_periodic_tasks(sender, **kwargs) -> None:
         "api.flush_key_usage": {"task": "api.flush_key_usage",
                                 "schedule": float(settings.API_KEY_USAGE_FLUSH_SECONDS)},
     }
-    for contributed in hooks().platform_periodic_tasks():
-        schedule.update(contributed or {})
+    schedule.update(platform.platform_periodic_tasks())
     for name, entry in schedule.items():
         sender.add_periodic_task(entry["schedule"], sender.signature(entry["task"]), name=name)
 

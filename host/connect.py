@@ -19,9 +19,9 @@ from urllib.parse import urlencode
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from host import crypto
+from host import crypto, hooks
 from host.contracts import ConnectError
-from host.integrations import current_org, get_connection, get_integration, hook_for
+from host.integrations import current_org, get_connection, get_integration
 from host.links import org_base_url
 from host.webhooks.routes import AccountTaken, check_available
 
@@ -45,14 +45,17 @@ def _session_binding(request) -> str:
 def begin(request, provider: str, return_to: str = "") -> str:
     """Return the URL to send the admin to. Raises ``ConnectError`` with a message for them.
 
-    ``return_to`` is the org-host path the admin started from; ``return_path`` gives it back to
-    the callback so the admin lands where they clicked *Connect*.
+    The plugin gets the Connect form's data (``request.POST``: its own extra fields, e.g.
+    Salesforce's login host), never the request. ``return_to`` is the org-host path the admin
+    started from; ``return_path`` gives it back to the callback so the admin lands where they
+    clicked *Connect*.
     """
+    form = request.POST
     from tenants.models import OAuthState
 
     conn = get_connection(provider)
     state = secrets.token_urlsafe(32)
-    auth = hook_for(provider, "connect_begin")(connection=conn, state=state, request=request)
+    auth = hooks.integration(provider).connect_begin(connection=conn, state=state, form=form)
     OAuthState.objects.create(
         state_hash=_hash(state),
         organization=current_org(),
@@ -128,7 +131,7 @@ def complete(request, provider: str):
         description = request.GET.get("error_description") or request.GET["error"]
         raise ConnectError(f"Authorization was not granted ({description}).")
     conn = get_connection(provider)
-    result = hook_for(provider, "connect_complete")(
+    result = hooks.integration(provider).connect_complete(
         connection=conn,
         params={k: v for k, v in request.GET.items()},
         private_state=crypto.decrypt_json(pending.private_state_encrypted),
@@ -155,7 +158,7 @@ def disconnect(provider: str) -> str:
     conn = get_connection(provider)
     message = ""
     try:
-        result = hook_for(provider, "connect_disconnect")(connection=conn)
+        result = hooks.integration(provider).connect_disconnect(connection=conn)
         if result is not None and not result.revoked:
             message = result.message or "The provider could not be told; disconnected locally."
     except Exception as exc:  # noqa: BLE001 - a failing revoke still disconnects locally

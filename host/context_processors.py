@@ -1,12 +1,14 @@
 from django.urls import NoReverseMatch, reverse
 
+from host import hooks
 from host.contracts import NavItem
-from host.plugin_manager import hooks
 
 # The host's own links, around the plugins' ones: Home first, Settings > Integrations last.
 # Integrations is for every member: they see the cards' statuses, only admins the controls.
 HOME = NavItem("Home", "home")
 INTEGRATIONS = NavItem("Settings > Integrations", "integrations")
+# The API framework's keys page (admin-only, like the page behind it: members never see it).
+API_KEYS = NavItem("Settings > API", "api-keys", admin_only=True)
 
 
 def platform(request):
@@ -25,13 +27,11 @@ def platform(request):
 
 
 def nav_items(request) -> list[dict]:
-    from api.nav import NAV_ITEMS
     from host.views.auth import ADMIN_ROLES
 
     is_admin = getattr(request, "org_role", None) in ADMIN_ROLES
     items = [HOME]
-    for contributed in [*hooks().platform_nav_items(), NAV_ITEMS, [INTEGRATIONS]]:
-        items += [i if isinstance(i, NavItem) else NavItem(*i) for i in contributed or []]
+    items += [*hooks.platform.platform_nav_items(), API_KEYS, INTEGRATIONS]
     nav = []
     for item in items:
         if item.admin_only and not is_admin:

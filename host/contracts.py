@@ -75,6 +75,9 @@ class IntegrationInfo:
     # Platform settings (Django settings names) an admin cannot connect without, e.g. the OAuth
     # client id and secret. The host names the missing ones on the card ("OAuth setup error").
     required_settings: tuple[str, ...] = ()
+    # Where ``required_settings`` are read: the plugin's own settings module
+    # (``host.plugin_settings.PluginSettings``); Django's settings when ``None``.
+    settings: Any = None
     # The origins the Connect button's POST is redirected to (the CRM's authorization pages),
     # read on each request (they may depend on settings). The host allows them in the pages'
     # Content-Security-Policy ``form-action``: Chromium checks it on every redirect of a form
@@ -105,6 +108,13 @@ class HomePanel:
 
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+    # The plugin's own fields of the Connect form on its configure page (host connection
+    # section): called with the connection, returns an unbound Django form with its initial
+    # values; what the admin posts reaches ``connect_begin(form=...)``. ``None``: no fields.
+    connect_form: Callable[[Any], Any] | None = None
+    # Facts of a connection to show under "Connected as <account_label>": (label, key of
+    # ``ConnectionResult.details``) pairs, e.g. ``(("Instance", "instance_url"),)``.
+    connection_facts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from host import log_context, metrics
+from host import hooks, log_context, metrics
 from host.contracts import EnrollmentError
-from host.integrations import get_connection, hook_for, is_enabled
+from host.integrations import get_connection, is_enabled
 from host.models import InboundEvent, IntegrationConnection
 from host.trigger import enroll
 
@@ -113,10 +113,11 @@ def _process_batch(events: list[InboundEvent]) -> None:
 
 def _interpret(provider: str, conn, events: list[InboundEvent]) -> list:
     """The batched hook when the plugin implements it, else the per-event one."""
-    decisions = hook_for(provider, "trigger_interpret_events")(connection=conn, events=events)
+    plugin = hooks.integration(provider)
+    decisions = plugin.trigger_interpret_events(connection=conn, events=events)
     if decisions is None:
-        single = hook_for(provider, "trigger_interpret_event")
-        decisions = [single(connection=conn, event=event) for event in events]
+        decisions = [plugin.trigger_interpret_event(connection=conn, event=event)
+                     for event in events]
     if len(decisions) != len(events):
         raise RuntimeError(f"{provider}: {len(decisions)} decisions for {len(events)} events")
     return decisions

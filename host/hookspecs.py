@@ -2,8 +2,9 @@
 
 Plugins implement hooks with ``@hookimpl`` (exported here) in their ``plugin`` module. The host
 only calls an integration's hooks for organizations that have that integration enabled, and it
-calls *that integration's* implementation alone (``host.integrations.hook_for``), so a plugin
-never needs to check which integration a call is meant for.
+calls *that integration's* implementation alone, so a plugin never needs to check which
+integration a call is meant for. The host calls hooks through the typed facade
+``host.hooks`` (one method per hook), never by name.
 
 Conventions:
 
@@ -19,7 +20,7 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -73,7 +74,21 @@ def platform_urls(scope: str) -> list[URLPattern | URLResolver]:
 
     Called by: ``host.urls_org`` / ``host.urls_public`` when Django loads the URLconf.
     Returns: a list of ``path()``/``include()`` entries (may be empty). Not firstresult.
+    On org hosts the host guards every view of a plugin that declares integrations: when the
+    organization has none of them enabled the view is not called and the request gets 404 (the
+    JSON envelope under ``/api/``), so views need no ``is_enabled`` check of their own.
     Views must check ``request.tenant`` themselves when they serve the public host.
+    """
+
+
+@hookspec
+def platform_api_urls() -> list[URLPattern | URLResolver]:
+    """Contribute REST API v1 endpoints, mounted under ``/api/v1/`` on every host.
+
+    Called by: ``api.urls`` when Django loads the URLconf; they come before the API's JSON 404
+    for unknown paths and appear in the OpenAPI schema. Build views on the API framework
+    (``api.views.base``: keys, scopes, errors, paging, schema). Returns: a list of ``path()``
+    entries (may be empty). Not firstresult: lists are concatenated in plugin order.
     """
 
 
@@ -142,13 +157,16 @@ def platform_home_panels(request: HttpRequest) -> list[HomePanel]:
 
 @hookspec(firstresult=True)
 def connect_begin(
-    connection: IntegrationConnection, state: str, request: HttpRequest
+    connection: IntegrationConnection, state: str, form: Mapping[str, str]
 ) -> AuthorizationRequest:
     """Start authorizing the org's account at the CRM.
 
-    Called by: the host's connect view when an admin clicks *Connect*, in a web request.
-    ``state`` is the host's unguessable, single-use value, already bound to the admin's session
-    and organization; the plugin must send it to the CRM unchanged.
+    Called by: the host's connect view when an admin clicks *Connect* (or *Reconnect*), in a web
+    request. ``state`` is the host's unguessable, single-use value, already bound to the admin's
+    session and organization; the plugin must send it to the CRM unchanged. ``form`` is the
+    posted Connect form (a ``QueryDict``): the plugin's own extra fields
+    (``IntegrationInfo.connect_form``) when it declares some, else nothing of interest; it is
+    empty-ish for *Reconnect*, which posts no extra fields.
     Returns: ``AuthorizationRequest(url, private_state)``. The host redirects the browser to
     ``url`` and keeps ``private_state`` (e.g. a PKCE verifier) server-side, encrypted, until the
     callback. Raise ``ConnectError`` with a message for the admin (e.g. missing client id).

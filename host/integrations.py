@@ -30,22 +30,32 @@ class Integration:
     def missing_settings(self) -> list[str]:
         """The platform settings this integration needs to connect that are not set."""
         return [name for name in self.info.required_settings
-                if not getattr(settings, name, "")]
+                if not plugin_setting(self.info, name, "")]
+
+
+def plugin_setting(info: IntegrationInfo, name: str, default=None):
+    """A setting an integration names (``required_settings``, ``WebhookInfo.secret_setting``,
+    ``sync_interval_setting``...): from the plugin's own settings (``IntegrationInfo.settings``,
+    see ``host.plugin_settings``) when it declares them, else from Django's."""
+    source = info.settings if info.settings is not None else settings
+    return getattr(source, name, default)
 
 
 @cache
 def registry() -> dict[str, Integration]:
     """Every registered integration, by key, in registration order."""
+    from host.hooks import platform
+
     pm = get_plugin_manager()
     found: dict[str, Integration] = {}
-    for impl in pm.hook.platform_integrations.get_hookimpls():
-        for info in impl.function() or []:
+    for plugin, plugin_name, infos in platform.platform_integrations():
+        for info in infos:
             if info.key in found:
                 raise ImproperlyConfigured(
                     f"Integration key {info.key!r} is registered by two plugins "
-                    f"({pm.get_name(found[info.key].plugin)}, {impl.plugin_name})."
+                    f"({pm.get_name(found[info.key].plugin)}, {plugin_name})."
                 )
-            found[info.key] = Integration(info=info, plugin=impl.plugin)
+            found[info.key] = Integration(info=info, plugin=plugin)
     return found
 
 
@@ -75,10 +85,28 @@ def is_enabled(key: str, org=None) -> bool:
     return any(i.key == key for i in enabled_integrations(org))
 
 
+def integration_keys_of(plugin: ModuleType) -> list[str]:
+    """The integrations a plugin module declares (none for the sequences runtime)."""
+    return [i.key for i in registry().values() if i.plugin is plugin]
+
+
+@cache
+def integration_keys_of_module(module_name: str) -> tuple[str, ...]:
+    """The integrations of the plugin whose Django app contains ``module_name`` (e.g. its
+    ``tasks`` module); empty for host code and for plugins without integrations."""
+    pm = get_plugin_manager()
+    for ref in settings.PLATFORM_PLUGINS:
+        if module_name == ref.app or module_name.startswith(ref.app + "."):
+            return tuple(integration_keys_of(pm.get_plugin(ref.name)))
+    return ()
+
+
 def hook_for(key: str, name: str):
     """A caller for hook ``name`` that runs only integration ``key``'s implementation.
 
-    Refuses integrations the current org has not enabled: the host never calls those.
+    Superseded by the typed ``host.hooks.integration(key).<hook>(...)``; kept for the webhook
+    ingress and pushback code until they move to it. Refuses integrations the current org has
+    not enabled: the host never calls those.
     """
     integration = get_integration(key)
     if not is_enabled(key):
@@ -111,7 +139,9 @@ def refresh_credentials(connection):
             locked = IntegrationConnection.objects.select_for_update().get(pk=connection.pk)
             if locked.credentials_version != seen_version:
                 return locked
-            result = hook_for(locked.provider, "connect_refresh")(connection=locked)
+            from host import hooks
+
+            result = hooks.integration(locked.provider).connect_refresh(connection=locked)
             locked.store_result(result)
             return locked
     except NeedsReconnect as exc:

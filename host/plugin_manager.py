@@ -33,4 +33,5 @@ def get_plugin_manager() -> pluggy.PluginManager:
 
 
 def hooks() -> pluggy.HookRelay:
+    """Superseded by the typed facade ``host.hooks``; kept for branches not yet moved to it."""
     return get_plugin_manager().hook

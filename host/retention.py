@@ -73,14 +73,13 @@ def host_expired_rows(cut: dict) -> dict[str, object]:
 
 def purge_org(now=None, batch_size: int = BATCH_SIZE) -> dict[str, int]:
     """Delete the current org's rows past their age; return counts by model."""
-    from host.plugin_manager import hooks
+    from host.hooks import platform
 
     cut = cutoffs(now)
     if not cut:
         return {}
     querysets = list(host_expired_rows(cut).values())
-    for contributed in hooks().platform_expired_rows(cutoffs=cut):
-        querysets.extend(contributed or [])
+    querysets.extend(platform.platform_expired_rows(cutoffs=cut))
     counts: dict[str, int] = {}
     for queryset in querysets:
         deleted = delete_in_batches(queryset, batch_size)

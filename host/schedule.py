@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -20,7 +19,9 @@ from host.contracts import Capability
 
 def sync_interval(info) -> timedelta:
     """How often an integration's connected orgs sync (a setting read now, else the default)."""
-    minutes = getattr(settings, info.sync_interval_setting, None) \
+    from host.integrations import plugin_setting
+
+    minutes = plugin_setting(info, info.sync_interval_setting) \
         if info.sync_interval_setting else None
     return timedelta(minutes=float(minutes if minutes is not None else info.sync_interval_minutes))
 

@@ -274,20 +274,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="surveys@localhost")
 
 # --- Secrets and integrations -------------------------------------------------------------------
 TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
-SALESFORCE_CLIENT_ID = env.str("SALESFORCE_CLIENT_ID", default="")
-SALESFORCE_CLIENT_SECRET = env.str("SALESFORCE_CLIENT_SECRET", default="")
-SALESFORCE_LOGIN_URL = env.str("SALESFORCE_LOGIN_URL", default="https://login.salesforce.com")
-SALESFORCE_REDIRECT_URI = env.str(
-    "SALESFORCE_REDIRECT_URI", default="http://localhost:8000/oauth/salesforce/callback"
-)
-SALESFORCE_WEBHOOK_SECRET = env.str("SALESFORCE_WEBHOOK_SECRET", default="")
-SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="62.0")
-SALESFORCE_WEBHOOK_MAX_BYTES = env.int("SALESFORCE_WEBHOOK_MAX_BYTES", default=1_000_000)
-# Contact sync: how often the schedule runs, and the share of the org's daily API requests
-# after which a sync stops gracefully (the next run resumes).
-SALESFORCE_SYNC_INTERVAL_MINUTES = env.int("SALESFORCE_SYNC_INTERVAL_MINUTES", default=15)
-SALESFORCE_API_BUDGET_SHARE = env.float("SALESFORCE_API_BUDGET_SHARE", default=0.8)
-SALESFORCE_SYNC_PAGE_SIZE = env.int("SALESFORCE_SYNC_PAGE_SIZE", default=2000)  # SOQL max
+# Each plugin reads its own settings in its own module (e.g. plugins/salesforce/conf.py, the
+# SALESFORCE_* variables); a Django setting of the same name set here would override one.
 
 # --- Logging -----------------------------------------------------------------------------------
 # JSON lines in production (one object per line: time, level, logger, message, org, integration,

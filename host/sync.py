@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from host import hooks
 from host.contracts import Capability, ContactPage, ExternalContact, SyncPaused
-from host.integrations import get_connection, get_integration, hook_for, is_enabled
+from host.integrations import get_connection, get_integration, is_enabled
 from host.models import Contact, ExternalLink, IntegrationConnection, SyncRun, normalize_email
 from host.signals import contacts_unlinked
 from host.sync_lease import LeaseLost, acquire, lease_length, new_owner, release, renew
@@ -82,9 +83,8 @@ def execute_run(run_id: int) -> SyncRun:
         return run
     conn = run.connection
     try:
-        pages = hook_for(conn.provider, "sync_contacts")(
-            connection=conn, checkpoint=dict(conn.sync_checkpoint)
-        )
+        pages = hooks.integration(conn.provider).sync_contacts(
+            connection=conn, checkpoint=dict(conn.sync_checkpoint))
         for page in pages:
             persist_page(conn, run, page, owner=owner)
     except LeaseLost:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from host.celery_app import app
+
+log = logging.getLogger(__name__)
 
 
 class OrgRequired(RuntimeError):
@@ -16,7 +20,10 @@ class OrgTask(app.Task):
     """A task that only runs inside an organization's schema.
 
     tenant-schemas-celery switches to the schema named in the message headers before the task
-    runs; a message without one would run in the public schema, so it is refused.
+    runs; a message without one would run in the public schema, so it is refused. A task of an
+    integration plugin does nothing in an organization that has none of the plugin's
+    integrations enabled (platform staff disabled it after the task was sent): the host checks
+    it here, so plugin tasks need no ``is_enabled`` of their own.
     """
 
     abstract = True
@@ -24,7 +31,22 @@ class OrgTask(app.Task):
     def __call__(self, *args, **kwargs):
         if connection.schema_name == get_public_schema_name():
             raise OrgRequired(f"{self.name} arrived without an organization; refusing to run.")
+        if not _integration_enabled(self, connection.tenant):
+            log.info("%s: the integration is disabled for this organization; nothing done",
+                     self.name)
+            return None
         return super().__call__(*args, **kwargs)
+
+
+def _integration_enabled(task, org) -> bool:
+    """False when ``task`` belongs to an integration plugin none of whose integrations ``org``
+    has enabled; True for host and runtime tasks."""
+    from host.integrations import integration_keys_of_module, is_enabled
+
+    # ``run`` is the task's function: its module is the plugin's (a lazy task proxy's own
+    # ``__module__`` is Celery's).
+    keys = integration_keys_of_module(task.run.__module__)
+    return not keys or any(is_enabled(key, org) for key in keys)
 
 
 def org_task(*args, **kwargs):
@@ -52,12 +74,13 @@ def for_each_org(task, *args, due=None, org_filter=None, when=None, **kwargs) ->
     task, found with one query across all schemas (``host.fanout``); prefer it. ``org_filter``
     is a cheap test on the ``Organization`` row (no query). ``when(org)``, evaluated inside each
     org's schema, is the slow per-org form kept for plugins that have not moved to ``due``.
+    Orgs that disabled the task's integration (``OrgTask``) are skipped by the host.
     """
     from host.fanout import schemas_with_due_work
     from tenants.models import Organization
 
     orgs = [org for org in Organization.objects.exclude(schema_name=get_public_schema_name())
-            if org_filter is None or org_filter(org)]
+            if (org_filter is None or org_filter(org)) and _integration_enabled(task, org)]
     if due is not None:
         with_work = schemas_with_due_work(due, [org.schema_name for org in orgs])
         orgs = [org for org in orgs if org.schema_name in with_work]

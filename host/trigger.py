@@ -7,12 +7,10 @@ from django.utils import timezone
 
 from host import metrics
 from host.contracts import EnrollmentResult, SequenceChoice, TriggerRequest
+from host.hooks import NoRuntime, runtime
 from host.models import ExternalLink
-from host.plugin_manager import hooks
 
-
-class NoRuntime(RuntimeError):
-    pass
+__all__ = ["NoRuntime", "enroll", "sequences"]
 
 
 def enroll(request: TriggerRequest) -> EnrollmentResult:
@@ -21,9 +19,7 @@ def enroll(request: TriggerRequest) -> EnrollmentResult:
     Contacts enrolled on behalf of an integration leave its manual queue.
     """
     with transaction.atomic():
-        result = hooks().trigger_enroll(request=request)
-        if result is None:
-            raise NoRuntime("No plugin implements trigger_enroll (the sequences runtime is missing).")
+        result = runtime.trigger_enroll(request)
         if request.provider:
             queued = [o.contact_id for o in result.outcomes if o.status == "queued"]
             for start in range(0, len(queued), 1000):
@@ -35,7 +31,7 @@ def enroll(request: TriggerRequest) -> EnrollmentResult:
 
 
 def sequences(active_only: bool = True) -> list[SequenceChoice]:
-    return hooks().trigger_list_sequences(active_only=active_only) or []
+    return runtime.trigger_list_sequences(active_only)
 
 
 # Trigger modes (per integration connection, in ``connection.settings["trigger_mode"]``):

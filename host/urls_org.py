@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from host.plugin_manager import hooks
+from host.plugin_urls import contributed
 from host.sections import urlpatterns as sections_urlpatterns
 from host.views import pages, queue
 from host.views.auth import OrgLoginView
@@ -20,9 +20,8 @@ urlpatterns = [
     path("api/v1/integrations/<slug:key>/webhook", webhook, name="integration-webhook"),
 ]
 # Plugins' own pages come before the generic per-integration routes, so a plugin can own
-# /settings/integrations/<key>.
-for patterns in hooks().platform_urls(scope="org"):
-    urlpatterns += patterns
+# /settings/integrations/<key>. Each is refused (404) where its integrations are disabled.
+urlpatterns += contributed("org")
 urlpatterns += [
     path("settings/integrations/<slug:key>", pages.integration_detail, name="integration-detail"),
     path("settings/integrations/<slug:key>/connect", pages.connect_start, name="integration-connect"),

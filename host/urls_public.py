@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from host.plugin_manager import hooks
+from host.plugin_urls import contributed
 from host.views import public
 from host.views.metrics import metrics_view
 from host.webhooks.ingress import webhook
@@ -18,8 +18,7 @@ urlpatterns = [
     # App-level webhooks, routed to the org of the event's account (host.webhooks.ingress).
     path("api/v1/integrations/<slug:key>/webhook", webhook, name="integration-webhook"),
 ]
-for patterns in hooks().platform_urls(scope="public"):
-    urlpatterns += patterns
+urlpatterns += contributed("public")
 
 handler400 = "host.views.errors.bad_request"
 handler403 = "host.views.errors.permission_denied"

@@ -22,7 +22,7 @@ class ConnectionRow:
 
 
 def connections(org) -> list[ConnectionRow]:
-    from host.integrations import hook_for
+    from host import hooks
     from host.models import InboundEvent, IntegrationConnection, SyncRun
 
     with org:
@@ -35,7 +35,7 @@ def connections(org) -> list[ConnectionRow]:
         rows = []
         for conn in conns:
             try:
-                backlog = hook_for(conn.provider, "pushback_backlog")(connection=conn)
+                backlog = hooks.integration(conn.provider).pushback_backlog(connection=conn)
             except (LookupError, PermissionError):  # plugin gone or disabled for this org
                 backlog = None
             run = last_runs.get(conn.pk)

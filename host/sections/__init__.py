@@ -1,11 +1,15 @@
-"""Settings sections any integration's configure page can include, driven by its
-``IntegrationInfo`` (capabilities, ``webhook``): each module has ``TEMPLATE`` and a
-``context(request, connection) -> dict`` (the same protocol as a plugin's own sections), and
-its POST actions are the host's routes under ``/settings/integrations/<key>/`` (below).
+"""Settings sections any integration's configure page includes, driven by what the plugin
+declares (``IntegrationInfo``: capabilities, required settings, connect form, connection facts,
+``webhook``).
 
-A plugin lists them in its page's sections, e.g. ``SECTIONS = [..., host.sections.trigger,
-host.sections.events, ...]``; ``trigger`` holds the webhook URL and secret where the
-integration declares a PER_ORG webhook.
+Each module has ``TEMPLATE`` (under ``host/templates/host/sections/``) and a
+``context(request, connection) -> dict`` (the same protocol as a plugin's own sections). Their
+POST actions are the host's routes under ``/settings/integrations/<key>/``: the connection and
+sync sections post to the generic per-integration routes; the trigger (with the webhook URL and
+secret where the integration declares a PER_ORG webhook) and event-log sections to the routes
+below. A plugin lists them in its page's sections, e.g. ``SECTIONS = [host.sections.connection,
+host.sections.trigger, ..., host.sections.events]``; the host's generic integration page
+(``/settings/integrations/<key>``) shows them for plugins without a page of their own.
 """
 
 from django.urls import path

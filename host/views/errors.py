@@ -1,6 +1,6 @@
 """Error pages: branded HTML in the site's layout, and the API's JSON envelope under /api/.
 
-Django calls these for errors raised outside DRF (which has ``api.errors.exception_handler``):
+Django calls these for errors raised outside DRF (which has the API's own exception handler):
 an unknown URL, a bad Host header, a failed CSRF check, an unhandled exception. A path under
 ``/api/`` always gets ``{"error": {"code", "message", "details"}}``, whatever failed.
 """
@@ -11,7 +11,7 @@ from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from api.errors import envelope
+from host.error_envelope import envelope
 
 API_PREFIX = "/api/"
 

@@ -15,11 +15,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from host import connect
+from host import connect, hooks
 from host.contracts import Capability, ConnectError
 from host.integrations import enabled_integrations, get_connection
 from host.models import Contact, IntegrationConnection, SyncRun
-from host.plugin_manager import hooks
+from host.sections import connection as connection_section
+from host.sections import sync as sync_section
 from host.sync import SyncNotPossible, start_run
 from host.tasking import enqueue
 from host.views.auth import ADMIN_ROLES, org_admin_required, org_member_required
@@ -27,6 +28,7 @@ from host.views.auth import ADMIN_ROLES, org_admin_required, org_member_required
 # Where a control on the card sends the admin back to; anything else means the configure page.
 # A symbolic value, not a path, so ``next`` can never become an open redirect.
 FROM_CARD = "integrations"
+DETAIL_SECTIONS = [connection_section, sync_section]
 
 
 @login_required
@@ -42,8 +44,7 @@ def home(request):
 def home_panels(request) -> list[str]:
     """Each plugin's home panels, rendered (``platform_home_panels``)."""
     return [render_to_string(panel.template, panel.context, request=request)
-            for panels in hooks().platform_home_panels(request=request)
-            for panel in panels or []]
+            for panel in hooks.platform.platform_home_panels(request=request)]
 
 
 def _cards():
@@ -99,12 +100,14 @@ def integration_or_404(key: str):
 @require_GET
 @org_admin_required(does="configure, connect, sync or disconnect integrations")
 def integration_detail(request, key):
+    """The configure page of an integration without a page of its own: the host's sections."""
     integration = integration_or_404(key)
     conn = get_connection(key)
-    return render(request, "host/integration_detail.html", {
-        "integration": integration, "info": integration.info, "connection": conn,
-        "status_label": status_label(conn), "runs": conn.sync_runs.all()[:10],
-    })
+    context = {"integration": integration, "info": integration.info, "connection": conn}
+    for section in DETAIL_SECTIONS:
+        context.update(section.context(request, conn))
+    context["sections"] = [section.TEMPLATE for section in DETAIL_SECTIONS]
+    return render(request, "host/integration_detail.html", context)
 
 
 def configure_url(integration) -> str:

@@ -15,14 +15,13 @@ import logging
 import operator
 from collections import defaultdict
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_tenants.utils import tenant_context
 
-from host import metrics
+from host import hooks, metrics
 from host.contracts import (
     WebhookBodyTooLarge,
     WebhookParse,
@@ -32,7 +31,6 @@ from host.contracts import (
 )
 from host.events import accept_event
 from host.integrations import is_enabled, registry
-from host.plugin_manager import get_plugin_manager
 from host.webhooks import routes, secrets
 
 log = logging.getLogger(__name__)
@@ -58,15 +56,11 @@ def _read_body(request, limit: int) -> bytes:
     return body
 
 
-def _plugin_hook(integration, name: str):
-    """Only this integration's implementation (the enablement was checked by the caller)."""
-    pm = get_plugin_manager()
-    others = [p for _, p in pm.list_name_plugin() if p is not integration.plugin]
-    return pm.subset_hook_caller(name, remove_plugins=others)
+def body_limit(info) -> int:
+    from host.integrations import plugin_setting
 
-
-def body_limit(spec) -> int:
-    return int(getattr(settings, spec.max_bytes_setting)) if spec.max_bytes_setting else \
+    spec = info.webhook
+    return int(plugin_setting(info, spec.max_bytes_setting)) if spec.max_bytes_setting else \
         spec.max_bytes
 
 
@@ -96,15 +90,15 @@ def webhook(request, key: str):
         secret = secrets.resolve(key, connection)
     else:
         secret = secrets.app_secret(key)
-    limit = body_limit(spec)
+    limit = body_limit(integration.info)
     inbound = WebhookRequest(
         method=request.method, uri=request.build_absolute_uri(), headers=request.headers,
         query={k: v for k, v in request.GET.items()}, content_type=request.content_type.lower(),
         read_body=lambda: _read_body(request, limit))
     try:
-        _plugin_hook(integration, "webhook_verify")(request=inbound, secret=secret)
+        hooks.webhook(key).webhook_verify(request=inbound, secret=secret)
         inbound.body  # noqa: B018 - read (and limit) it before parsing
-        parsed = _plugin_hook(integration, "webhook_parse")(request=inbound)
+        parsed = hooks.webhook(key).webhook_parse(request=inbound)
     except WebhookBodyTooLarge:
         return error(413, "PAYLOAD_TOO_LARGE", f"The body is larger than {limit:,} bytes.")
     except WebhookRejected as exc:

@@ -20,7 +20,6 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
@@ -42,11 +41,11 @@ def _digest(value: bytes) -> str:
 
 
 def _setting(key: str) -> bytes:
-    from host.integrations import get_integration
+    from host.integrations import get_integration, plugin_setting
 
-    spec = get_integration(key).info.webhook
-    name = spec.secret_setting if spec else ""
-    return (getattr(settings, name, "") or "").strip().encode("utf-8") if name else b""
+    info = get_integration(key).info
+    name = info.webhook.secret_setting if info.webhook else ""
+    return (plugin_setting(info, name, "") or "").strip().encode("utf-8") if name else b""
 
 
 def _global(connection, key: str | None = None) -> bytes:

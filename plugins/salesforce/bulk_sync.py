@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import time
 from collections.abc import Iterator
 from contextlib import closing
 
-from django.conf import settings
-
 from host.contracts import ContactPage
 from plugins.salesforce import errors
+from plugins.salesforce.conf import settings
 from plugins.salesforce.contacts import FIELDS, to_external_contact
 
-DEFAULT_THRESHOLD = 50_000
 RESULT_SET_RECORDS = 50_000  # maxRecords per result set
 POLL_DELAYS = (0.5, 1, 2, 5, 10, 30)  # then every 30 s
 POLL_TIMEOUT = 30 * 60  # seconds
@@ -42,10 +39,7 @@ class JobFailed(Exception):
 
 def threshold() -> int:
     """``SALESFORCE_BULK_THRESHOLD``: contacts above which a first sync uses Bulk API 2.0."""
-    value = getattr(settings, "SALESFORCE_BULK_THRESHOLD", None)
-    if value is None:
-        value = os.environ.get("SALESFORCE_BULK_THRESHOLD") or DEFAULT_THRESHOLD
-    return int(value)
+    return int(settings.SALESFORCE_BULK_THRESHOLD)
 
 
 def csv_record(header: list[str], row: list[str]) -> dict:

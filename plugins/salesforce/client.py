@@ -27,7 +27,6 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
-from django.conf import settings
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError as LibraryError
 from simple_salesforce.exceptions import SalesforceExpiredSession
@@ -35,6 +34,7 @@ from simple_salesforce.exceptions import SalesforceExpiredSession
 from host import metrics
 from host.contracts import ConnectError, NeedsReconnect
 from host.integrations import get_connection, refresh_credentials
+from plugins.salesforce.conf import settings
 
 from . import errors, login_hosts
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from requests.adapters import HTTPAdapter
+
+from plugins.salesforce.conf import settings
 
 PRODUCTION = "production"
 SANDBOX = "sandbox"

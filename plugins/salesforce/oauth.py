@@ -17,11 +17,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from django.conf import settings
 from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
 from host.contracts import ConnectError, ConnectionResult, NeedsReconnect
+from plugins.salesforce.conf import settings
 
 from . import login_hosts
 from .login_hosts import LoginHostError
@@ -52,7 +52,7 @@ REQUIRED_SETTINGS = ("SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET")
 
 
 def missing_settings() -> list[str]:
-    return [name for name in REQUIRED_SETTINGS if not getattr(settings, name, "")]
+    return [name for name in REQUIRED_SETTINGS if not getattr(settings, name)]
 
 
 def setup_error() -> str:

@@ -15,7 +15,7 @@ from host.contracts import (
 )
 from host.hookspecs import hookimpl
 
-from . import ids, login_hosts, oauth
+from . import conf, ids, login_hosts, oauth
 
 KEY = "salesforce"
 DESCRIPTION = ("Sync contacts, trigger sequences from Closed Won opportunities, "
@@ -32,6 +32,9 @@ def platform_integrations():
             capabilities=frozenset(Capability),
             configure_url_name="salesforce:settings",
             required_settings=oauth.REQUIRED_SETTINGS,
+            settings=conf.settings,
+            connect_form=_login_host_form,
+            connection_facts=(("Instance", "instance_url"), ("Sign-in host", "login_url")),
             connect_origins=login_hosts.connect_origins,
             record_url=record_url,
             webhook=WebhookInfo(
@@ -150,13 +153,23 @@ def pushback_scores(connection, scores):
 # --- connect ---------------------------------------------------------------------------------------
 
 
-def _chosen_login_host(connection, request) -> tuple[str, str]:
+def _login_host_form(connection):
+    """The Connect form's Salesforce-specific field: production, sandbox or My Domain."""
+    from .forms import LoginHostForm
+
+    return LoginHostForm(initial={
+        "login_host": connection.settings.get("login_host", login_hosts.PRODUCTION),
+        "my_domain": connection.settings.get("my_domain", "").removeprefix("https://"),
+    })
+
+
+def _chosen_login_host(connection, data) -> tuple[str, str]:
     """The admin's login-host choice: from the Connect form if posted (saved to the connection's
     settings), else the saved one (Reconnect)."""
     from .forms import LoginHostForm
 
-    if "login_host" in request.POST:
-        form = LoginHostForm(request.POST)
+    if "login_host" in data:
+        form = LoginHostForm(data)
         if not form.is_valid():
             raise ConnectError(form.first_error() or "Choose where you sign in to Salesforce.")
         choice, my_domain = form.cleaned_data["login_host"], form.cleaned_data["my_domain"]
@@ -172,11 +185,11 @@ def _chosen_login_host(connection, request) -> tuple[str, str]:
 
 
 @hookimpl
-def connect_begin(connection, state, request):
+def connect_begin(connection, state, form):
     error = oauth.setup_error()
     if error:
         raise ConnectError(error)
-    choice, my_domain = _chosen_login_host(connection, request)
+    choice, my_domain = _chosen_login_host(connection, form)
     try:
         login_url = login_hosts.login_url(choice, my_domain)
     except login_hosts.LoginHostError as exc:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from django.conf import settings
 from simple_salesforce.format import format_soql
 
 from host.contracts import NeedsReconnect
@@ -22,6 +21,7 @@ from host.trigger import MANUAL, sequences, trigger_mode
 from host.webhooks import secrets
 from plugins.salesforce import errors
 from plugins.salesforce.client import SalesforceClient
+from plugins.salesforce.conf import settings
 from plugins.salesforce.field_check import mapping, run_test_fields
 from plugins.salesforce.field_setup import PERMISSION_SET, PERMISSION_SET_LABEL
 from plugins.salesforce.webhooks.ingress import QUERY_PARAMS

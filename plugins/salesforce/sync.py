@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from simple_salesforce.format import format_soql
 
 from host.contracts import ContactPage, SyncPaused
 from plugins.salesforce import bulk_sync, errors
 from plugins.salesforce.client import SalesforceClient
+from plugins.salesforce.conf import settings
 from plugins.salesforce.contacts import FIELDS, parse_datetime, soql_datetime, to_external_contact
 
 LAG = timedelta(minutes=2)  # how late a SystemModstamp may become visible

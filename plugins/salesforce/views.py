@@ -2,16 +2,16 @@
 
 Connect, Reconnect and Disconnect post to the host's generic routes
 (``/settings/integrations/salesforce/connect`` and ``/disconnect``); the host redirects back
-here with a message. Each section (``sections/``) adds its own context and POST actions.
+here with a message. Each section (``sections/``, two of them the host's) adds its own context
+and POST actions. The host refuses every page here with 404 where Salesforce is disabled.
 """
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from host.integrations import get_connection, get_integration, is_enabled
+from host.integrations import get_connection
 from host.views.auth import org_admin_required
 from plugins.salesforce.sections import SECTIONS
 
@@ -19,8 +19,7 @@ KEY = "salesforce"
 
 
 def settings_context(request, conn) -> dict:
-    context = {"connection": conn, "sections": [s.TEMPLATE for s in SECTIONS],
-               "sync_info": get_integration(KEY).info}
+    context = {"connection": conn, "sections": [s.TEMPLATE for s in SECTIONS]}
     for section in SECTIONS:
         context.update(section.context(request, conn))
     return context
@@ -37,7 +36,5 @@ def render_settings(request, conn, status: int = 200, **extra):
 @require_GET
 @org_admin_required(does="configure the Salesforce integration")
 def settings_page(request):
-    if not is_enabled(KEY):
-        raise Http404("Salesforce is not available for this organization.")
     conn = get_connection(KEY)
     return render_settings(request, conn)

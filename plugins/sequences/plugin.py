@@ -38,6 +38,13 @@ def platform_urls(scope):
 
 
 @hookimpl
+def platform_api_urls():
+    from plugins.sequences.rest.urls import urlpatterns
+
+    return urlpatterns
+
+
+@hookimpl
 def platform_nav_items():
     from host.contracts import NavItem
 

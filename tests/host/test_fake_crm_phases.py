@@ -79,6 +79,25 @@ def test_hook_connect_begin__state_is_unguessable_hashed_and_bound(client_a, org
     assert stored.expires_at - timezone.now() <= timedelta(minutes=10)
 
 
+def test_hook_connect_begin__gets_the_connect_forms_data_not_the_request(client_a):
+    """The plugin reads its own extra Connect fields from the posted form (a QueryDict)."""
+    response = client_a.post(f"/settings/integrations/{KEY}/connect", {"region": "eu-1"})
+    assert response.status_code == 302
+    assert parse_qs(urlparse(response["Location"]).query)["region"] == ["eu-1"]
+
+
+def test_the_generic_configure_page_is_the_hosts_connection_and_sync_sections(client_a, org_a):
+    page = client_a.get(f"/settings/integrations/{KEY}").content.decode()
+    assert 'id="connection-heading"' in page and "Connect FakeCRM" in page
+    assert 'name="region"' in page and "FakeCRM region" in page  # the plugin's Connect field
+    _callback(_begin(client_a), org_a, client_a, code="good-code")
+    page = client_a.get(f"/settings/integrations/{KEY}").content.decode()
+    assert "Connected as fake-user@fake-crm.example" in page
+    assert "<dt>Environment</dt><dd>test</dd>" in page  # IntegrationInfo.connection_facts
+    assert "Sync Now" in page and "Open the manual queue" in page
+    assert "Disconnect" in page and "Reconnect" in page
+
+
 def test_hook_connect_complete__full_dance_through_the_one_callback(client_a, org_a):
     state = _begin(client_a)
     page = _callback(state, org_a, client_a, code="good-code").content.decode()

@@ -6,6 +6,7 @@ import pytest
 
 from host.integrations import get_connection
 from host.models import Contact, ExternalLink, SyncRun
+from plugins.salesforce import conf
 from plugins.salesforce.sync import LAG
 from tests.salesforce.conftest import calls, connect, org_client, page_text
 
@@ -200,7 +201,7 @@ def test_incremental_syncs_after_a_bulk_import_read_each_change_once(
     assert "Connected" in page_text(connect(client, org_a))
     sf.state.bulk_create("Contact", [{"LastName": f"Imported {i}", "Email": f"i{i}@example.com"}
                                      for i in range(5000)])
-    interval = settings.SALESFORCE_SYNC_INTERVAL_MINUTES * 60
+    interval = conf.settings.SALESFORCE_SYNC_INTERVAL_MINUTES * 60
     sf.state.clock.advance(interval)  # the first run after the import
     sync_now(client, django_capture_on_commit_callbacks)
     with org_a:

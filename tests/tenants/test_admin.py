@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django_tenants.utils import schema_exists
 
-from host.integrations import hook_for
+from host import hooks
 from host.models import InboundEvent, IntegrationConnection, SyncRun
 from plugins.salesforce.models import PushbackItem
 from tenants.models import Domain, Membership, Organization
@@ -137,7 +137,7 @@ def _pushback_item(status):
 
 def test_hook_pushback_backlog__counts_scores_not_written_yet(in_org_a):
     conn = IntegrationConnection.objects.create(provider="salesforce")
-    backlog = hook_for("salesforce", "pushback_backlog")
+    backlog = hooks.integration("salesforce").pushback_backlog
     assert backlog(connection=conn) == 0
     _pushback_item(PushbackItem.Status.QUEUED)
     _pushback_item(PushbackItem.Status.QUEUED)

@@ -20,12 +20,11 @@ class Command(BaseCommand):
             org = create_organization(
                 DEMO_SLUG, "Acme Inc.", owner_email=DEMO_EMAIL, owner_password=DEMO_PASSWORD
             )
-        from host.plugin_manager import hooks
+        from host.hooks import platform
 
         with org:
-            for seeded in hooks().platform_seed_demo(org=org):
-                if seeded:
-                    self.stdout.write(seeded)
+            for seeded in platform.platform_seed_demo(org=org):
+                self.stdout.write(seeded)
         self.stdout.write(
             f"Demo organization: {org_base_url(org)}/\n"
             f"  log in as {DEMO_EMAIL} / {DEMO_PASSWORD}"

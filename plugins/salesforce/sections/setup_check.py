@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from host.integrations import get_connection, is_enabled
+from host.integrations import get_connection
 from host.links import org_base_url
 from host.views.auth import org_admin_required
 from plugins.salesforce.sections.trigger import webhook_path
@@ -26,8 +25,6 @@ def context(request, conn) -> dict:
 def run_check(request):
     from plugins.salesforce.views import settings_context
 
-    if not is_enabled(KEY):
-        raise Http404("Salesforce is not available for this organization.")
     conn = get_connection(KEY)
     lines = run_setup_check(conn, org_base_url(request.tenant) + webhook_path())
     ctx = settings_context(request, conn)

@@ -45,7 +45,18 @@ def platform_integrations():
         webhook=WebhookInfo(style=WebhookStyle.APP, secret_setting="FAKE_CRM_APP_SECRET",
                             max_bytes=10_000, event_name="Deal won", record_label="Deal",
                             record_id_key="deal_id"),
+        connect_form=_region_form, connection_facts=(("Environment", "environment"),),
     )]
+
+
+def _region_form(connection):
+    """FakeCRM's own Connect field, rendered by the host's connection section."""
+    from django import forms
+
+    class RegionForm(forms.Form):
+        region = forms.CharField(label="FakeCRM region", required=False)
+
+    return RegionForm(initial={"region": "eu-1"})
 
 
 def signature(secret: bytes, method: str, uri: str, body: bytes) -> str:
@@ -76,9 +87,9 @@ def webhook_parse(request):
 
 
 @hookimpl
-def connect_begin(connection, state, request):
+def connect_begin(connection, state, form):
     verifier = "verifier-for-" + state[:8]
-    query = urlencode({"state": state, "client_id": "fake"})
+    query = urlencode({"state": state, "client_id": "fake", "region": form.get("region", "")})
     return AuthorizationRequest(url=f"{AUTHORIZE_URL}?{query}", private_state={"v": verifier})
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from api import errors, examples, pagination
+from api import errors, pagination
+from api.examples import VALIDATION_LIST
 from api.schema import operation, path_id
 from api.serializers.common import PageQuerySerializer
-from api.serializers.responses import ResponseSerializer
 from api.views.base import ApiView, ok
 from plugins.sequences.models import Response
+from plugins.sequences.rest import examples
+from plugins.sequences.rest.response_serializers import ResponseSerializer
 
 TAGS = ["Responses"]
 
@@ -23,7 +25,7 @@ class ResponseListView(ApiView):
                description="Newest first. NPS responses (0-10) carry `npsScore` and "
                            "`isPromoter` (9-10); CSAT responses (1-5) carry `csatScore`.",
                ok=ResponseSerializer, many=True, tags=TAGS, parameters=[PageQuerySerializer],
-               examples=[*examples.LIST_RESPONSES, examples.VALIDATION_LIST])
+               examples=[*examples.LIST_RESPONSES, VALIDATION_LIST])
     def get(self, request):
         params = pagination.query(request)
         items, meta = pagination.paginate(_responses(), params["page"], params["limit"])

@@ -5,20 +5,22 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Prefetch
 
-from api import errors, examples, pagination
+from api import errors, pagination
+from api.examples import VALIDATION_LIST
 from api.idempotency import client_key, idempotent
 from api.schema import IDEMPOTENCY_KEY, operation, path_id
 from api.serializers.common import PageQuerySerializer
-from api.serializers.sequences import (
+from api.views.base import ApiView, ok
+from host.contracts import EnrollmentError, TriggerContact, TriggerRequest
+from host.trigger import enroll
+from plugins.sequences.models import Sequence, Step
+from plugins.sequences.rest import examples
+from plugins.sequences.rest.sequence_serializers import (
     ExecuteResponseSerializer,
     ExecuteResultSerializer,
     ExecuteSerializer,
     SequenceSerializer,
 )
-from api.views.base import ApiView, ok
-from host.contracts import EnrollmentError, TriggerContact, TriggerRequest
-from host.trigger import enroll
-from plugins.sequences.models import Sequence, Step
 
 TAGS = ["Sequences"]
 SEQUENCE_ID = path_id("sequence_id", "sequence")
@@ -36,7 +38,7 @@ class SequenceListView(ApiView):
     @operation("listSequences", "sequences:read", "List sequences",
                description="By name, with their steps in order.",
                ok=SequenceSerializer, many=True, tags=TAGS, parameters=[PageQuerySerializer],
-               examples=[*examples.LIST_SEQUENCES, examples.VALIDATION_LIST])
+               examples=[*examples.LIST_SEQUENCES, VALIDATION_LIST])
     def get(self, request):
         params = pagination.query(request)
         items, meta = pagination.paginate(_sequences().order_by("name", "id"), params["page"],
