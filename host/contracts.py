@@ -99,6 +99,13 @@ class IntegrationInfo:
     # that answer with the page (a form error, a secret shown once):
     # ``(request, connection, status=200, **extra) -> HttpResponse``. ``None``: they redirect.
     render_settings_page: Callable[..., Any] | None = None
+    # The plugin's own fields of the Connect form on its configure page (host connection
+    # section): called with the connection, returns an unbound Django form with its initial
+    # values; what the admin posts reaches ``connect_begin(form=...)``. ``None``: no fields.
+    connect_form: Callable[[Any], Any] | None = None
+    # Facts of a connection to show under "Connected as <account_label>": (label, key of
+    # ``ConnectionResult.details``) pairs, e.g. ``(("Instance", "instance_url"),)``.
+    connection_facts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,13 +115,6 @@ class HomePanel:
 
     template: str
     context: dict[str, Any] = field(default_factory=dict)
-    # The plugin's own fields of the Connect form on its configure page (host connection
-    # section): called with the connection, returns an unbound Django form with its initial
-    # values; what the admin posts reaches ``connect_begin(form=...)``. ``None``: no fields.
-    connect_form: Callable[[Any], Any] | None = None
-    # Facts of a connection to show under "Connected as <account_label>": (label, key of
-    # ``ConnectionResult.details``) pairs, e.g. ``(("Instance", "instance_url"),)``.
-    connection_facts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
