@@ -45,7 +45,8 @@ def _integration_enabled(task, org) -> bool:
 
     # ``run`` is the task's function: its module is the plugin's (a lazy task proxy's own
     # ``__module__`` is Celery's).
-    keys = integration_keys_of_module(task.run.__module__)
+    run = getattr(task, "run", None)  # a stand-in without one is nobody's plugin task
+    keys = integration_keys_of_module(run.__module__) if run is not None else ()
     return not keys or any(is_enabled(key, org) for key in keys)
 
 

@@ -110,7 +110,7 @@ class LiveOrg:
 def live_fixture(sf, http_server, committed_org):
     """A fresh org connected to a freshly seeded emulator, mode both + an active sequence, with
     its own webhook secret."""
-    from plugins.sequences.demo import seed
+    from plugins.sequences.demo import DEMO_SEQUENCE, seed
     from plugins.sequences.models import Sequence
 
     org = committed_org("wh")
@@ -119,7 +119,7 @@ def live_fixture(sf, http_server, committed_org):
     live = LiveOrg(org=org, server=http_server, sf=sf)
     with org:
         seed(org)
-        live.sequence_id = str(Sequence.objects.get().pk)
+        live.sequence_id = str(Sequence.objects.get(name=DEMO_SEQUENCE).pk)
         live.secret = secrets.rotate(get_connection(KEY))
     live.configure("both")
     assert live.host
