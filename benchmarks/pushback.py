@@ -44,12 +44,12 @@ def main() -> None:
     setup("platform_bench_pb")
     from django.core.cache import cache
     from django.utils import timezone
+    from plugins.salesforce.models import PushbackItem
 
     from devtools.salesforce_emulator import start_emulator
     from host.integrations import get_connection
     from host.scores import push as host_push
     from plugins.salesforce import pushback
-    from plugins.salesforce.models import PushbackItem
     from tenants.services import create_organization
 
     sf = start_emulator(port=0, seed="demo", contacts=N, accounts=20, opportunities=0)

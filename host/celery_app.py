@@ -69,6 +69,7 @@ def _register_periodic_tasks(sender, **kwargs) -> None:
         "host.sweep_pending_events": {"task": "host.sweep_pending_events", "schedule": 60.0},
         "host.beat_heartbeat": {"task": "host.beat_heartbeat", "schedule": 60.0},
         "host.sweep_stuck_syncs": {"task": "host.sweep_stuck_syncs", "schedule": 60.0},
+        "host.push_all": {"task": "host.push_all", "schedule": 60.0},  # pushback that came due
         # Retention (README "Retention"): expired rows that hold contact data or secrets.
         "host.purge_expired_oauth_states": {"task": "host.purge_expired_oauth_states",
                                             "schedule": 3600.0},

@@ -26,6 +26,13 @@ def settings_context(request, conn) -> dict:
     return context
 
 
+def render_settings(request, conn, status: int = 200, **extra):
+    """The whole configure page, with what an action adds (form errors, Test Fields' table)."""
+    context = settings_context(request, conn)
+    context.update(extra)
+    return render(request, "salesforce/settings.html", context, status=status)
+
+
 @require_GET
 @org_admin_required(does="configure the Salesforce integration")
 def settings_page(request):

@@ -22,12 +22,11 @@ from django.utils import timezone
 
 from host.events import STUCK_AFTER, requeue_stuck
 from host.integrations import get_connection
-from host.models import Contact, ExternalLink, InboundEvent, SyncRun
+from host.models import Contact, ExternalLink, InboundEvent, PushbackItem, SyncRun
 from host.sync import execute_run, start_run
+from host.tasks import push_all as push_all_task
 from host.tasks import sweep_pending_events
 from plugins.salesforce import pushback
-from plugins.salesforce.models import PushbackItem
-from plugins.salesforce.tasks import push_all_task
 from plugins.salesforce.webhooks.payloads import ACK
 from tests.salesforce.conftest import KEY, calls, sf  # noqa: F401 - fixtures
 from tests.salesforce.test_webhook_support import (  # noqa: F401 - fixture

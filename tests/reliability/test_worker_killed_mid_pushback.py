@@ -12,10 +12,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from host.contracts import ExternalContact, ScoreUpdate
+from host.models import PushbackItem
 from host.sync import apply_contacts
+from host.tasks import push_all as push_all_task
 from plugins.salesforce import pushback
-from plugins.salesforce.models import PushbackItem
-from plugins.salesforce.tasks import push_all_task
 from tests.reliability.workers import kill_hard, only_new_workers, start_worker, stop
 from tests.salesforce.conftest import KEY, calls, connect, org_client, sf  # noqa: F401
 from tests.waiting import wait_for

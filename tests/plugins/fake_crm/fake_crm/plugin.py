@@ -10,9 +10,12 @@ from host.contracts import (
     ContactPage,
     DisconnectResult,
     ExternalContact,
+    FieldCheck,
     IntegrationInfo,
     NeedsReconnect,
+    PushbackField,
     PushbackResult,
+    PushbackSpec,
     TriggerContact,
     TriggerDecision,
     TriggerRequest,
@@ -22,6 +25,7 @@ from host.hookspecs import hookimpl
 KEY = "fake_crm"
 AUTHORIZE_URL = "https://fake-crm.example/authorize"
 PAGE_SIZE = 2
+PUSH_BATCH = 3  # records per pushback_write call
 
 
 @hookimpl
@@ -29,6 +33,13 @@ def platform_integrations():
     return [IntegrationInfo(
         key=KEY, name="FakeCRM", description="A CRM that exists only in the tests.",
         capabilities=frozenset(Capability),
+        pushback=PushbackSpec(
+            fields=(PushbackField("nps_field", "NPS score field", "nps", "number", scores="nps"),
+                    PushbackField("csat_field", "CSAT score field", "", "number",
+                                  scores="csat"),
+                    PushbackField("date_field", "Last survey date field", "surveyed_on",
+                                  "date")),
+            batch_size=PUSH_BATCH, field_noun="property", field_nouns="properties"),
     )]
 
 
@@ -98,13 +109,45 @@ def trigger_interpret_event(connection, event):
 
 
 @hookimpl
-def pushback_scores(connection, scores):
+def pushback_write(connection, items):
+    """Writes into the org's own ``PushedScore`` table, stamped with the connection's account
+    and the schema it ran in (the tests' cross-tenant proof). ``settings["push_script"]`` maps
+    a record id to the result FakeCRM gives instead of writing it; ``push_delay`` (s) slows a
+    call down (concurrent writers)."""
+    import time
+    import uuid
+
+    from django.db import connection as db
+
     from fake_crm.models import PushedScore
 
-    PushedScore.objects.bulk_create(
-        [PushedScore(external_id=s.external_id, kind=s.kind, score=s.score) for s in scores]
-    )
-    return [PushbackResult(response_id=s.response_id, status="written") for s in scores]
+    script = connection.settings.get("push_script", {})
+    time.sleep(connection.settings.get("push_delay", 0))
+    batch = uuid.uuid4().hex
+    results, rows = [], []
+    for item in items:
+        scripted = script.get(item.external_id)
+        if scripted:
+            results.append(PushbackResult(response_id=item.response_id, **scripted))
+            continue
+        fields = {k: (v.date().isoformat() if hasattr(v, "date") else v)
+                  for k, v in item.values.items()}
+        rows.append(PushedScore(external_id=item.external_id, kind=item.kind, score=item.score,
+                                account=connection.external_account_id,
+                                schema=db.schema_name, batch=batch))
+        results.append(PushbackResult(response_id=item.response_id, status="written",
+                                      fields=fields))
+    PushedScore.objects.bulk_create(rows)
+    return results
+
+
+@hookimpl
+def pushback_check_fields(connection, mapping, refresh):
+    known = set(connection.settings.get("remote_properties", ["nps", "surveyed_on"]))
+    return [FieldCheck(key=key, label=key, target=target, exists=target in known,
+                       type_ok=target in known or None, writable=target in known or None,
+                       problem="" if target in known else "does not exist")
+            for key, target in mapping.items() if target]
 
 
 @hookimpl

@@ -1,0 +1,34 @@
+"""Salesforce's pushback items move to the host's outbox (``host.PushbackItem``, provider
+``salesforce``) with their ids, history and retry state; then the plugin's table goes."""
+
+from django.db import migrations
+
+COLUMNS = ("id, response_id, contact_id, external_id, kind, score, answered_at, status, "
+           "attempts, next_attempt_at, fields, error, error_code, created_at, updated_at")
+
+COPY = f"""
+INSERT INTO host_pushbackitem (provider, {COLUMNS})
+SELECT 'salesforce', {COLUMNS} FROM salesforce_pushbackitem
+ON CONFLICT DO NOTHING;
+SELECT setval(pg_get_serial_sequence('host_pushbackitem', 'id'),
+              GREATEST((SELECT COALESCE(MAX(id), 0) FROM host_pushbackitem), 1));
+"""
+
+COPY_BACK = f"""
+INSERT INTO salesforce_pushbackitem ({COLUMNS})
+SELECT {COLUMNS} FROM host_pushbackitem WHERE provider = 'salesforce';
+DELETE FROM host_pushbackitem WHERE provider = 'salesforce';
+"""
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('salesforce', '0002_pushback_log_index'),
+        ('host', '0005_pushbackitem'),
+    ]
+
+    operations = [
+        migrations.RunSQL(COPY, COPY_BACK),
+        migrations.DeleteModel(name='PushbackItem'),
+    ]
