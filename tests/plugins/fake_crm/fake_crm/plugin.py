@@ -11,6 +11,8 @@ from host.contracts import (
     DisconnectResult,
     ExternalContact,
     FieldCheck,
+    FieldSetupResult,
+    FieldSetupStep,
     IntegrationInfo,
     NeedsReconnect,
     PushbackField,
@@ -39,7 +41,8 @@ def platform_integrations():
                                   scores="csat"),
                     PushbackField("date_field", "Last survey date field", "surveyed_on",
                                   "date")),
-            batch_size=PUSH_BATCH, field_noun="property", field_nouns="properties"),
+            batch_size=PUSH_BATCH, field_noun="property", field_nouns="properties",
+            create_label="Create missing properties"),
     )]
 
 
@@ -146,8 +149,19 @@ def pushback_check_fields(connection, mapping, refresh):
     known = set(connection.settings.get("remote_properties", ["nps", "surveyed_on"]))
     return [FieldCheck(key=key, label=key, target=target, exists=target in known,
                        type_ok=target in known or None, writable=target in known or None,
-                       problem="" if target in known else "does not exist")
+                       problem="" if target in known else "does not exist",
+                       fixable=target not in known)
             for key, target in mapping.items() if target]
+
+
+@hookimpl
+def pushback_create_fields(connection, mapping, checks):
+    missing = [c.target for c in checks if c.fixable]
+    known = connection.settings.get("remote_properties", ["nps", "surveyed_on"])
+    connection.update_settings(lambda values: values.update(remote_properties=known + missing))
+    return FieldSetupResult(
+        steps=[FieldSetupStep(f"Created {name}.") for name in missing],
+        checks=pushback_check_fields(connection, mapping, refresh=True))
 
 
 @hookimpl
