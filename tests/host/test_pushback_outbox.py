@@ -50,18 +50,27 @@ def test_scores_are_written_in_batches_of_the_plugins_size_with_one_update_per_r
         updates = [score(f"r{i}", i, at=now + timedelta(seconds=i)) for i in range(7)]
         updates.append(score("r0", 4, kind="csat", at=now + timedelta(seconds=9)))
         assert pushback.queue(KEY, updates) == 8
-        assert pushback.push_queued(conn) == {"written": 7, "skipped": 1}
+        assert pushback.push_queued(conn) == {"written": 8}
         rows = pushed()
         assert len({r.batch for r in rows}) == 3
-        assert sorted(r.external_id for r in rows if r.batch == rows[0].batch) == ["r0", "r1", "r2"]
-        csat = PushbackItem.objects.get(external_id="r0", kind="csat")
-        # csat_field is not mapped by default: skipped with the reason, never sent.
-        assert (csat.status, csat.error_code) == ("skipped", "NOT_MAPPED")
-        assert csat.error == "No FakeCRM property is mapped for this score."
+        assert sorted({r.external_id for r in rows if r.batch == rows[0].batch}) == [
+            "r0", "r1", "r2"]
         nps = PushbackItem.objects.get(external_id="r1")
         assert nps.fields == {"nps": 1, "surveyed_on": nps.answered_at.date().isoformat()}
+        # csat_field is not mapped by default: only the survey date is written for it.
+        csat = PushbackItem.objects.get(external_id="r0", kind="csat")
+        assert csat.fields == {"surveyed_on": csat.answered_at.date().isoformat()}
         assert pushback.push_queued(conn) == {}  # nothing due: no call
-        assert len(pushed()) == 7
+        assert len(pushed()) == 8
+        conn.settings = {"field_mapping": {"nps_field": "nps", "csat_field": "",
+                                           "date_field": ""}}
+        conn.save()
+        pushback.queue(KEY, [score("r9", 3, kind="csat")])
+        assert pushback.push_queued(conn) == {"skipped": 1}
+        csat = PushbackItem.objects.get(external_id="r9")
+        assert (csat.error_code, csat.error) == ("NOT_MAPPED", "No FakeCRM property is mapped "
+                                                               "for this score.")
+        assert len(pushed()) == 8
 
 
 def test_newest_score_wins_per_record_and_kind(org_a):
@@ -137,7 +146,7 @@ def test_a_rate_limit_defers_the_whole_queue_by_retry_after(org_a):
     with org_a:
         now = timezone.now()
         pushback.queue(KEY, [score(f"r{i}", at=now + timedelta(seconds=i)) for i in range(8)])
-        assert pushback.push_queued(conn, now=now) == {"queued": 8}
+        assert pushback.push_queued(conn, now=now) == {"queued": 6, "written": 2}
         assert len(pushed()) == 2  # the batch's other records; then the run stopped
         waiting = PushbackItem.objects.filter(status="queued")
         assert {i.next_attempt_at for i in waiting} == {now + timedelta(seconds=600)}
@@ -290,7 +299,7 @@ def test_migration_moves_salesforce_items_into_the_host_outbox():
             cur.execute("SELECT provider, response_id, status, attempts, fields, error_code "
                         "FROM host_pushbackitem")
             assert cur.fetchall() == [("salesforce", response, "failed", 3,
-                                       {"NPS_Score__c": 9}, "INVALID_FIELD")]
+                                       '{"NPS_Score__c": 9}', "INVALID_FIELD")]
             cur.execute("SELECT to_regclass('salesforce_pushbackitem')")
             assert cur.fetchone() == (None,)
             cur.execute(  # the id sequence continues after the copied ids
