@@ -44,8 +44,8 @@ class MappingForm(SiteFormMixin, forms.Form):
         for field in spec.fields:  # target names: no autofill, no spell check
             self.fields[field.key] = forms.CharField(
                 label=field.label, required=False, max_length=spec.target_max_length,
-                help_text=field.help_text,
-                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+                help_text=field.help_text)
+            self.fields[field.key].widget.attrs.update(autocomplete="off", spellcheck="false")
         self.fields["confirm"] = confirm
 
     def clean(self):
