@@ -21,6 +21,19 @@ from host.models import PushbackItem
 KEY = "fake_crm"
 
 
+@pytest.fixture(autouse=True)
+def _no_writer_left_scheduled(request):
+    """The coalescing key lives in Redis, not in the test's transaction: clear it after each
+    test so a later test's score schedules its own writer."""
+    names = [n for n in ("org_a", "org_b") if n in request.fixturenames
+             or (n == "org_a" and "client_a" in request.fixturenames)]
+    orgs = [request.getfixturevalue(n) for n in names]  # set up first, torn down after this
+    yield
+    for org in orgs:
+        with org:
+            cache.delete(pushback.scheduled_key(KEY))
+
+
 def _connect(org, account="acct-1", **settings):
     with org:
         conn = get_connection(KEY)
@@ -311,3 +324,54 @@ def test_migration_moves_salesforce_items_into_the_host_outbox():
         connection.set_schema_to_public()
         with connection.cursor() as cur:
             cur.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+# --- The host's sections on another CRM's page (FakeCRM's words, FakeCRM's hooks) -------------
+
+PAGE = "/fake-crm/pushback"
+SECTION = "/settings/integrations/fake_crm"
+FORM = {"nps_field": "nps", "csat_field": "csat", "date_field": "surveyed_on"}
+
+
+def _text(response) -> str:
+    return response.content.decode()
+
+
+def test_field_mapping_section_tests_creates_and_saves_through_the_plugins_hooks(
+        client_a, org_a):
+    page = _text(client_a.get(PAGE))
+    assert "Score pushback field mapping" in page and 'value="nps"' in page
+    assert "Test Fields works once FakeCRM is connected." in page
+    assert "Connect FakeCRM to test the fields." in _text(client_a.post(SECTION + "/test-fields",
+                                                                         FORM))
+    _connect(org_a)
+    tested = _text(client_a.post(SECTION + "/test-fields", FORM))
+    assert "Test Fields: contact in your FakeCRM account" in tested
+    assert "<strong>csat does not exist.</strong>" in tested
+    assert 'id="fc-create-fields"' in tested and "Create missing properties" in tested
+    created = _text(client_a.post(SECTION + "/create-fields", FORM))
+    assert "Created csat." in created and created.count('<tr class="ok">') == 3
+    assert 'id="fc-create-fields"' not in created
+    bad = client_a.post(SECTION + "/mapping", {**FORM, "csat_field": "nps"})
+    assert bad.status_code == 400 and "map each score to its own field" in _text(bad)
+    saved = client_a.post(SECTION + "/mapping", FORM)
+    assert saved.status_code == 302 and saved["Location"] == PAGE + "#fc-mapping"
+    with org_a:
+        assert get_connection(KEY).settings["field_mapping"] == FORM
+
+
+def test_pushback_log_section_shows_failures_and_retry_failed_queues_them_again(
+        client_a, org_a):
+    script = {"r1": {"status": "failed", "error": "No such property.", "error_code": "BAD"}}
+    conn = _connect(org_a, push_script=script)
+    assert "No scores have been pushed to FakeCRM yet." in _text(client_a.get(PAGE))
+    with org_a:
+        pushback.queue(KEY, [score("r1"), score("r2")])
+        pushback.push_queued(conn)
+    log = _text(client_a.get(PAGE))
+    assert "Retry failed (1)" in log and "FakeCRM error" in log
+    assert "<code>BAD</code> No such property." in log and "Properties and values" in log
+    retried = client_a.post(SECTION + "/pushback/retry")
+    assert retried.status_code == 302 and retried["Location"] == PAGE + "#fc-pushback"
+    with org_a:
+        assert PushbackItem.objects.get(external_id="r1").status == "queued"

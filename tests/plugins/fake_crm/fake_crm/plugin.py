@@ -166,12 +166,15 @@ def pushback_create_fields(connection, mapping, checks):
 
 @hookimpl
 def platform_urls(scope):
-    from django.urls import path
+    from django.urls import include, path
 
     from fake_crm import views
 
     if scope == "org":
-        return [path("fake-crm/whoami", views.whoami, name="fake-crm-whoami")]
+        pushback = [path("fake-crm/pushback", views.pushback_page, name="settings"),
+                    *[p for section in views.SECTIONS for p in section.urlpatterns]]
+        return [path("fake-crm/whoami", views.whoami, name="fake-crm-whoami"),
+                path("", include((pushback, KEY)))]
     return [path("fake-crm/public-whoami", views.public_whoami)]
 
 
