@@ -363,7 +363,7 @@ def _save(items, now) -> None:
         item.updated_at = now
     with db.cursor() as cur:
         cur.execute(
-            f"UPDATE {PushbackItem._meta.db_table} AS t SET status = v.status, "  # noqa: S608
+            "UPDATE host_pushbackitem AS t SET status = v.status, "
             "attempts = v.attempts, next_attempt_at = v.next_attempt_at, "
             "fields = v.fields::jsonb, error = v.error, error_code = v.error_code, "
             "updated_at = %s "

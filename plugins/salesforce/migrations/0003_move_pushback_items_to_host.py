@@ -3,20 +3,25 @@
 
 from django.db import migrations
 
-COLUMNS = ("id, response_id, contact_id, external_id, kind, score, answered_at, status, "
-           "attempts, next_attempt_at, fields, error, error_code, created_at, updated_at")
-
-COPY = f"""
-INSERT INTO host_pushbackitem (provider, {COLUMNS})
-SELECT 'salesforce', {COLUMNS} FROM salesforce_pushbackitem
+COPY = """
+INSERT INTO host_pushbackitem (provider,
+    id, response_id, contact_id, external_id, kind, score, answered_at, status,
+    attempts, next_attempt_at, fields, error, error_code, created_at, updated_at)
+SELECT 'salesforce', id, response_id, contact_id, external_id, kind, score, answered_at, status,
+    attempts, next_attempt_at, fields, error, error_code, created_at, updated_at
+FROM salesforce_pushbackitem
 ON CONFLICT DO NOTHING;
 SELECT setval(pg_get_serial_sequence('host_pushbackitem', 'id'),
               GREATEST((SELECT COALESCE(MAX(id), 0) FROM host_pushbackitem), 1));
 """
 
-COPY_BACK = f"""
-INSERT INTO salesforce_pushbackitem ({COLUMNS})
-SELECT {COLUMNS} FROM host_pushbackitem WHERE provider = 'salesforce';
+COPY_BACK = """
+INSERT INTO salesforce_pushbackitem (
+    id, response_id, contact_id, external_id, kind, score, answered_at, status,
+    attempts, next_attempt_at, fields, error, error_code, created_at, updated_at)
+SELECT id, response_id, contact_id, external_id, kind, score, answered_at, status,
+    attempts, next_attempt_at, fields, error, error_code, created_at, updated_at
+FROM host_pushbackitem WHERE provider = 'salesforce';
 DELETE FROM host_pushbackitem WHERE provider = 'salesforce';
 """
 
