@@ -180,9 +180,12 @@ def push_queued(connection, now=None) -> dict[str, int]:
                     break
                 stop = _write_chunk(run, items)
                 _save(items, now)
-            totals.update(str(item.status) for item in items)
-            for item in items:
-                metrics.inc("pushback_writes", integration=provider, status=str(item.status))
+                outcomes = Counter(str(item.status) for item in items)
+                # Counted before the rows commit, so a scrape never sees a write uncounted; one
+                # count per status, not a Redis call per item.
+                for status, count in outcomes.items():
+                    metrics.inc("pushback_writes", count, integration=provider, status=status)
+            totals.update(outcomes)
             if stop:
                 if run.stop_reason:
                     _defer_queue(run)

@@ -52,7 +52,7 @@ def write(connection, items) -> list[PushbackResult]:
     fields = {item.response_id: {k: updates[item.external_id][k] for k in item.values}
               for eid in order for item in owners[eid]}
     try:
-        saved = SalesforceClient(connection).update_many(
+        saved = _client(connection).update_many(
             [RecordUpdate("Contact", eid, updates[eid]) for eid in order])
     except NotConnected as exc:
         raise NeedsReconnect(exc.message) from None
@@ -72,6 +72,15 @@ def write(connection, items) -> list[PushbackResult]:
         for item in owners[eid]:
             results.append(_result(item, outcome, chosen, fields[item.response_id]))
     return results
+
+
+def _client(connection) -> SalesforceClient:
+    """One client (one HTTP session) for every batch of a writer run: the host hands each batch
+    the same connection object."""
+    client = connection.__dict__.get("_pushback_client")
+    if client is None:
+        client = connection.__dict__["_pushback_client"] = SalesforceClient(connection)
+    return client
 
 
 def _format(value, date_type: str):
