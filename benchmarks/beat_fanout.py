@@ -32,9 +32,8 @@ def legacy_minute() -> int:
     from django_tenants.utils import get_public_schema_name, tenant_context
 
     from host.integrations import get_connection, is_enabled
-    from host.tasks import requeue_stuck_events_task
-    from plugins.salesforce.pushback import due_items
-    from plugins.salesforce.tasks import push_queued_task
+    from host.pushback import due_items
+    from host.tasks import push_queued_task, requeue_stuck_events_task
     from plugins.sequences.tasks import dispatch_due_org_task
     from tenants.models import Organization
 
@@ -50,7 +49,7 @@ def legacy_minute() -> int:
 
     def due(org) -> bool:
         return (is_enabled("salesforce", org) and get_connection("salesforce").is_connected
-                and due_items(timezone.now()).exists())
+                and due_items("salesforce", timezone.now()).exists())
 
     return (for_each_org(requeue_stuck_events_task) + for_each_org(dispatch_due_org_task)
             + for_each_org(push_queued_task, when=due))
@@ -58,9 +57,10 @@ def legacy_minute() -> int:
 
 def current_minute() -> int:
     """Since the scheduled sync moved to the host (``host.sync_all``, one query per SYNC
-    integration every minute, instead of a plugin's 15-minute entry), it is part of the minute."""
+    integration every minute, instead of a plugin's 15-minute entry), it is part of the minute;
+    so is the host's pushback fan-out (``host.push_all``)."""
+    from host.tasks import push_all as push_all_task
     from host.tasks import sweep_pending_events, sweep_stuck_syncs, sync_all
-    from plugins.salesforce.tasks import push_all_task
     from plugins.sequences.tasks import dispatch_due_task
 
     return (sweep_pending_events() + dispatch_due_task() + push_all_task()

@@ -42,17 +42,20 @@ def _updates(ids: list[str]) -> list[dict]:
 
 def main() -> None:
     setup("platform_bench_pb")
+    from django.conf import settings
     from django.core.cache import cache
     from django.utils import timezone
 
     from devtools.salesforce_emulator import start_emulator
+    from host import pushback
     from host.integrations import get_connection
-    from host.scores import push as host_push
-    from plugins.salesforce import pushback
-    from plugins.salesforce.models import PushbackItem
+    from host.models import PushbackItem
+    from host.scores import queue_serialized
     from tenants.services import create_organization
 
     sf = start_emulator(port=0, seed="demo", contacts=N, accounts=20, opportunities=0)
+    # The emulator is plain HTTP on loopback: allowed only as the operator's login URL.
+    settings.SALESFORCE_LOGIN_URL = sf.base_url
     org = create_organization(f"bench-push-{uuid.uuid4().hex[:8]}", "Bench pushback")
     try:
         with org:
@@ -60,10 +63,11 @@ def main() -> None:
             _connect(sf, conn)
             ids = [r["Id"] for r in sf.state.records("Contact", include_deleted=False)][:N]
             updates = _updates(ids)
-            cache.set(pushback.SCHEDULED_KEY, 1, 600)  # no worker here: we run the writer
+            key = pushback.scheduled_key("salesforce")
+            cache.set(key, 1, 600)  # no worker here: we run the writer
             start = time.perf_counter()
             for i in range(0, N, HOST_CHUNK):
-                host_push("salesforce", updates[i:i + HOST_CHUNK])
+                queue_serialized("salesforce", updates[i:i + HOST_CHUNK])
             queued = time.perf_counter() - start
 
             sf.state.calls.clear()
@@ -74,11 +78,11 @@ def main() -> None:
             elapsed = time.perf_counter() - start
             collections = sf.state.call_counts()["by_endpoint"].get("collections", 0)
             written = PushbackItem.objects.filter(status="written").count()
-            cache.delete(pushback.SCHEDULED_KEY)
+            cache.delete(key)
         report("pushback 10,000 scores: API calls", collections, "calls", target="<= 50 + retries",
                note=f"(first pass {first}, retry pass {later})")
         report("pushback 10,000 scores: wall time", elapsed, "s")
-        report("pushback 10,000 scores: queueing through the host hook", queued, "s")
+        report("pushback 10,000 scores: queueing through the host outbox", queued, "s")
         report("pushback 10,000 scores: written", written, "scores", target=f"{N:,}")
     finally:
         sf.stop()

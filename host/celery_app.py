@@ -71,6 +71,7 @@ def _register_periodic_tasks(sender, **kwargs) -> None:
         "host.sweep_stuck_syncs": {"task": "host.sweep_stuck_syncs", "schedule": 60.0},
         # Every SYNC integration's scheduled sync, in the orgs where it is due (host.schedule).
         "host.sync_all": {"task": "host.sync_all", "schedule": 60.0},
+        "host.push_all": {"task": "host.push_all", "schedule": 60.0},  # pushback that came due
         # Retention (README "Retention"): expired rows that hold contact data or secrets.
         "host.purge_expired_oauth_states": {"task": "host.purge_expired_oauth_states",
                                             "schedule": 3600.0},

@@ -106,6 +106,9 @@ class IntegrationInfo:
     # Facts of a connection to show under "Connected as <account_label>": (label, key of
     # ``ConnectionResult.details``) pairs, e.g. ``(("Instance", "instance_url"),)``.
     connection_facts: tuple[tuple[str, str], ...] = ()
+    # How the integration receives scores (with ``Capability.PUSHBACK``): its mappable fields
+    # and batch size. The host's outbox, field mapping and pushback log are driven by it.
+    pushback: PushbackSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -287,11 +290,143 @@ class ScoreUpdate:
     answered_at: datetime
 
 
+# --- Pushback (``pushback_*`` hooks; the outbox is ``host.pushback``) ------------------------------
+
+
+@dataclass(frozen=True)
+class PushbackField:
+    """A CRM field (property) an integration writes scores to, mappable by the org's admin.
+
+    ``key`` names the field in the org's mapping (``connection.settings["field_mapping"]``), e.g.
+    ``"nps_field"``; ``default_target`` is the CRM field used until the admin maps another
+    (``""``: not written by default); ``scores`` the score kind it carries (``"nps"`` |
+    ``"csat"``), ``""`` for the survey date, which every written score moves forward.
+    """
+
+    key: str
+    label: str  # e.g. "NPS score field"
+    default_target: str
+    type: str  # "number" | "date"
+    scores: str = ""
+    help_text: str = ""
+    # Mapping key under which the host keeps the CRM type Test Fields found (e.g. "date_type"),
+    # so a write can format the value for it; "" keeps none.
+    type_key: str = ""
+
+
+@dataclass(frozen=True)
+class PushbackSpec:
+    """How an integration receives scores (``IntegrationInfo.pushback``).
+
+    The words fill the host's field mapping and pushback log sections, e.g. Salesforce: "Contact",
+    "field", "org"; HubSpot: "contact", "property", "account".
+    """
+
+    fields: tuple[PushbackField, ...]
+    batch_size: int = 100  # distinct CRM records per ``pushback_write`` call
+    record_noun: str = "contact"
+    field_noun: str = "field"
+    field_nouns: str = "fields"  # the plural, e.g. "properties"
+    account_noun: str = "account"
+    create_label: str = ""  # the *Create missing ...* button; "" when the plugin cannot create
+    target_max_length: int = 100
+    # The admin typed a target name: an error message when it cannot be one (form error), or "".
+    validate_target: Callable[[str], str] | None = None
+    # A link to the record in the CRM for the pushback log: ``(connection, external_id) -> url``.
+    record_url: Callable[[Any, str], str] | None = None
+
+    def field(self, key: str) -> PushbackField:
+        return next(f for f in self.fields if f.key == key)
+
+
+@dataclass(frozen=True)
+class PushbackWrite:
+    """One queued score to write now (``pushback_write``), already checked by the host: it is
+    the newest score of its record and kind, and ``values`` holds what to write.
+
+    ``values`` maps each mapped target to its value: the score (an int) under the score's field,
+    and the answer's time (an aware ``datetime``; the plugin formats it for the target's type)
+    under the survey-date field when no newer score of the record was written before.
+    """
+
+    item_id: int
+    response_id: UUID
+    contact_id: UUID
+    external_id: str
+    kind: str  # "nps" | "csat"
+    score: int
+    answered_at: datetime
+    values: dict[str, Any]
+    attempts: int = 0  # earlier attempts that failed and were retried
+
+
 @dataclass(frozen=True)
 class PushbackResult:
+    """What happened to one ``PushbackWrite`` (``pushback_write`` returns one per item).
+
+    ``status``:
+
+    - ``"written"``: in the CRM; ``fields`` is what was written (shown in the pushback log).
+    - ``"failed"``: ``retryable=True`` → the host retries with backoff and jitter (and fails the
+      item after ``host.pushback.MAX_ATTEMPTS``); ``retryable=False`` → failed until the admin
+      clicks *Retry failed*; ``error`` should say how to fix it.
+    - ``"rate_limited"``: the CRM refused for its rate limit: the host defers this item and the
+      rest of the integration's queue by ``retry_after`` seconds (backoff when ``None``) and
+      stops the run; no attempt is counted.
+    - ``"skipped"``: nothing to write, for good (e.g. the record was deleted); ``error`` says why.
+    """
+
     response_id: UUID
-    status: str  # "written" | "queued" | "failed" | "skipped"
+    status: str
     error: str = ""
+    error_code: str = ""  # the CRM's code, shown in the log
+    fields: dict[str, Any] = field(default_factory=dict)
+    retryable: bool = False
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class FieldCheck:
+    """Test Fields' verdict on one mapped target (``pushback_check_fields``); ``None`` means
+    "not checked" (e.g. the field is missing)."""
+
+    key: str  # the ``PushbackField.key``
+    label: str
+    target: str  # the CRM's exact name when found, else as typed
+    exists: bool
+    type_ok: bool | None = None
+    writable: bool | None = None  # by the connected user
+    target_type: str = ""  # the CRM's type name, e.g. "double", "date", "number"
+    problem: str = ""  # e.g. "does not exist on Contact"; shown after the name
+    remedy: str = ""
+    fixable: bool = False  # ``pushback_create_fields`` can fix it
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.exists and self.type_ok and self.writable)
+
+
+@dataclass(frozen=True)
+class FieldSetupStep:
+    """One step of *Create missing fields*, in the admin's words."""
+
+    text: str
+    ok: bool = True
+    remedy: str = ""
+
+
+@dataclass(frozen=True)
+class FieldSetupResult:
+    steps: list[FieldSetupStep]
+    checks: list[FieldCheck]  # Test Fields again, after the steps
+
+
+class FieldCheckError(Exception):
+    """Test Fields (or a setup step) could not run; ``str(exc)`` is shown to the admin."""
+
+    def __init__(self, message: str, checks: list[FieldCheck] | None = None):
+        super().__init__(message)
+        self.checks = checks
 
 
 # --- Webhooks (``webhook_verify`` / ``webhook_parse``) ---------------------------------------

@@ -13,7 +13,7 @@ type checker sees what a hook takes and gives. Four groups:
   arrive before the organization is known).
 
 ``tests/host/test_hooks.py`` checks that every hookspec has its method here and that no module
-outside this one reads ``pm.hook`` or calls ``hook_for`` (except the areas named there).
+outside this one reads ``pm.hook``.
 """
 
 from __future__ import annotations
@@ -37,11 +37,13 @@ if TYPE_CHECKING:
         ContactPage,
         DisconnectResult,
         EnrollmentResult,
+        FieldCheck,
+        FieldSetupResult,
         HomePanel,
         IntegrationInfo,
         NavItem,
         PushbackResult,
-        ScoreUpdate,
+        PushbackWrite,
         SequenceChoice,
         TriggerDecision,
         TriggerRequest,
@@ -162,13 +164,24 @@ class IntegrationHooks:
         return self._call("trigger_interpret_events", connection=connection, events=events)
 
     # pushback
-    def pushback_scores(self, connection: IntegrationConnection,
-                        scores: list[ScoreUpdate]) -> list[PushbackResult] | None:
-        return self._call("pushback_scores", connection=connection, scores=scores)
+    def pushback_write(self, connection: IntegrationConnection,
+                       items: list[PushbackWrite]) -> list[PushbackResult]:
+        return self._call("pushback_write", connection=connection, items=items)
 
-    def pushback_backlog(self, connection: IntegrationConnection) -> int | None:
-        """``None`` when the plugin keeps no backlog (does not implement the hook)."""
-        return self._call("pushback_backlog", connection=connection)
+    def pushback_check_fields(self, connection: IntegrationConnection, mapping: dict[str, str],
+                              refresh: bool) -> list[FieldCheck]:
+        return self._call("pushback_check_fields", connection=connection, mapping=mapping,
+                          refresh=refresh)
+
+    def pushback_create_fields(self, connection: IntegrationConnection, mapping: dict[str, str],
+                               checks: list[FieldCheck]) -> FieldSetupResult:
+        return self._call("pushback_create_fields", connection=connection, mapping=mapping,
+                          checks=checks)
+
+    def implements(self, name: str) -> bool:
+        """Whether this integration's plugin implements the optional hook ``name``."""
+        hook = getattr(get_plugin_manager().hook, name)
+        return any(impl.plugin is self.integration.plugin for impl in hook.get_hookimpls())
 
 
 class WebhookHooks:

@@ -35,11 +35,13 @@ if TYPE_CHECKING:
         ContactPage,
         DisconnectResult,
         EnrollmentResult,
+        FieldCheck,
+        FieldSetupResult,
         HomePanel,
         IntegrationInfo,
         NavItem,
         PushbackResult,
-        ScoreUpdate,
+        PushbackWrite,
         SequenceChoice,
         TriggerDecision,
         TriggerRequest,
@@ -322,22 +324,53 @@ def webhook_parse(request: WebhookRequest) -> WebhookParse:
 
 
 @hookspec(firstresult=True)
-def pushback_scores(
-    connection: IntegrationConnection, scores: list[ScoreUpdate]
+def pushback_write(
+    connection: IntegrationConnection, items: list[PushbackWrite]
 ) -> list[PushbackResult]:
-    """Write recorded scores to the CRM records they belong to.
+    """Write this batch of scores to the CRM now, and say what happened to each.
 
-    Called by: ``host.scores`` in a Celery task after a response was recorded, only for
-    connected integrations with the pushback capability and contacts linked to that CRM.
-    Returns: one ``PushbackResult`` per score (``written``, ``queued`` for later batching,
-    ``failed`` with an error, or ``skipped``).
+    Called by: the host's outbox (``host.pushback.push_queued``) in a Celery task, under its
+    one-writer-per-org-and-integration lock, only while the connection is connected. Scores
+    recorded for contacts linked to this CRM are queued by the host (``host.scores``), which
+    batches them (``items`` hold at most ``PushbackSpec.batch_size`` distinct records, several
+    items may share a record: merge them into one update per record), keeps the newest score per
+    record and kind (an older one arriving late is skipped), resolves the org's field mapping
+    into ``PushbackWrite.values`` and skips scores with nothing mapped.
+    Returns: one ``PushbackResult`` per item, in any order (matched by ``response_id``):
+    ``written`` (with ``fields``), ``failed`` (``retryable`` or not), ``rate_limited``
+    (``retry_after``) or ``skipped``. Raise ``NeedsReconnect`` when the CRM refuses the
+    credentials for good: the host keeps the batch queued until a reconnect. Any other exception
+    counts as a retryable failure of the whole batch.
     """
 
 
 @hookspec(firstresult=True)
-def pushback_backlog(connection: IntegrationConnection) -> int:
-    """Count the scores recorded but not yet written to the CRM (waiting or to be retried).
+def pushback_check_fields(
+    connection: IntegrationConnection, mapping: dict[str, str], refresh: bool
+) -> list[FieldCheck]:
+    """*Test Fields*: check the mapped targets in the CRM (exist, type fits, writable).
 
-    Called by: the Django admin's organization page (platform staff), inside the org's schema,
-    once per connection shown. Returns: the number of scores waiting, ``0`` when none.
+    Called by: the host's field mapping section (``host.sections.field_mapping``) in a web
+    request, for Test Fields (``refresh=True``: read the CRM's schema afresh) and before saving
+    a mapping (``refresh=False``: a briefly cached schema is fine), only while connected.
+    ``mapping`` holds every ``PushbackField.key`` with the admin's target, ``""`` = not written.
+    Returns: one ``FieldCheck`` per non-blank target, with the remedy in the admin's words and
+    ``fixable`` set where ``pushback_create_fields`` can help. Raise ``FieldCheckError`` with a
+    message when the check cannot run (the CRM is unavailable), ``NeedsReconnect`` when the
+    credentials are refused.
+    """
+
+
+@hookspec(firstresult=True)
+def pushback_create_fields(
+    connection: IntegrationConnection, mapping: dict[str, str], checks: list[FieldCheck]
+) -> FieldSetupResult:
+    """*Create missing fields* (optional): create or grant access to the targets Test Fields
+    found ``fixable``, then check again.
+
+    Called by: the host's field mapping section when the admin clicks the button, which it shows
+    only for a plugin implementing this hook with ``PushbackSpec.create_label`` set, when a check
+    is ``fixable``. Must be safe to run again. Returns: ``FieldSetupResult(steps, checks)``: each
+    step in the admin's words (a refused one with its remedy), and the fresh checks. Raise
+    ``FieldCheckError`` (with the checks so far) when the CRM refuses in a way no step reports.
     """

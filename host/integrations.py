@@ -101,21 +101,6 @@ def integration_keys_of_module(module_name: str) -> tuple[str, ...]:
     return ()
 
 
-def hook_for(key: str, name: str):
-    """A caller for hook ``name`` that runs only integration ``key``'s implementation.
-
-    Superseded by the typed ``host.hooks.integration(key).<hook>(...)``; kept for the webhook
-    ingress and pushback code until they move to it. Refuses integrations the current org has
-    not enabled: the host never calls those.
-    """
-    integration = get_integration(key)
-    if not is_enabled(key):
-        raise PermissionError(f"Integration {key!r} is not enabled for this organization.")
-    pm = get_plugin_manager()
-    others = [p for _, p in pm.list_name_plugin() if p is not integration.plugin]
-    return pm.subset_hook_caller(name, remove_plugins=others)
-
-
 def get_connection(key: str):
     """The org's connection row for an integration, created on first use."""
     from host.models import IntegrationConnection

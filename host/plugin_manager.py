@@ -30,8 +30,3 @@ def get_plugin_manager() -> pluggy.PluginManager:
         except pluggy.PluginValidationError as exc:
             raise ImproperlyConfigured(f"Plugin {ref.name!r} ({ref.module}): {exc}") from exc
     return pm
-
-
-def hooks() -> pluggy.HookRelay:
-    """Superseded by the typed facade ``host.hooks``; kept for branches not yet moved to it."""
-    return get_plugin_manager().hook

@@ -56,7 +56,9 @@ def cutoffs(now=None) -> dict[str, object]:
 
 def host_expired_rows(cut: dict) -> dict[str, object]:
     """The host's own kinds: final inbound events (never pending ones: they are still to be
-    processed) and finished sync runs (never a connection's latest: its page shows it)."""
+    processed), finished sync runs (never a connection's latest: its page shows it) and
+    written pushback items (``host.pushback.expired_rows``)."""
+    from host import pushback
     from host.models import InboundEvent, SyncRun
 
     expired = {}
@@ -68,6 +70,8 @@ def host_expired_rows(cut: dict) -> dict[str, object]:
         expired["sync_runs"] = SyncRun.objects.filter(
             started_at__lt=cut["sync_runs"]).exclude(
             status=SyncRun.Status.RUNNING).exclude(pk__in=latest)
+    if "pushback_items" in cut:
+        expired["pushback_items"] = pushback.expired_rows(cut["pushback_items"])
     return expired
 
 

@@ -66,12 +66,55 @@ def process_event_task(event_id: int) -> str:
 
 
 @org_task(name="host.pushback")
-def pushback_task(provider: str, updates: list[dict]) -> list[str]:
+def pushback_task(provider: str, updates: list[dict]) -> int:
+    """Kept for messages sent before the outbox moved into the host: queue them."""
+    from host.scores import queue_serialized
+
+    return queue_serialized(provider, updates)
+
+
+@org_task(name="host.push_queued")
+def push_queued_task(provider: str) -> dict:
+    """Write the org's due queued scores for one integration (``host.pushback``); a connection
+    that is not connected, or an integration the org may not use, keeps its queue."""
     from host import log_context
-    from host.scores import push
+    from host.integrations import get_connection, is_enabled
+    from host.pushback import push_queued
 
     log_context.update(integration=provider)
-    return [r.status for r in push(provider, updates) or []]
+    if not is_enabled(provider):
+        return {"kept": "disabled"}
+    conn = get_connection(provider)
+    if not conn.is_connected:
+        return {"kept": conn.status}
+    return push_queued(conn)
+
+
+@app.task(name="host.push_all")
+def push_all() -> int:
+    """Periodic (public): write due scores (retries and deferrals that came due), per
+    integration, in the orgs that have due scores and are connected to it."""
+    from django.db.models import Exists
+    from django.utils import timezone
+
+    from host.contracts import Capability
+    from host.integrations import is_enabled, registry
+    from host.models import IntegrationConnection
+    from host.pushback import due_items
+
+    count = 0
+    for key, integration in registry().items():
+        if not integration.has(Capability.PUSHBACK):
+            continue
+
+        def due(key=key):
+            connected = IntegrationConnection.objects.filter(
+                provider=key, status=IntegrationConnection.Status.CONNECTED)
+            return due_items(key, timezone.now()).filter(Exists(connected))
+
+        count += for_each_org(push_queued_task, key, due=due,
+                              org_filter=lambda org, key=key: is_enabled(key, org))
+    return count
 
 
 @org_task(name="host.requeue_stuck_events")

@@ -22,7 +22,9 @@ class ConnectionRow:
 
 
 def connections(org) -> list[ConnectionRow]:
-    from host import hooks
+    from host import pushback
+    from host.contracts import Capability
+    from host.integrations import get_integration, is_enabled
     from host.models import InboundEvent, IntegrationConnection, SyncRun
 
     with org:
@@ -35,9 +37,11 @@ def connections(org) -> list[ConnectionRow]:
         rows = []
         for conn in conns:
             try:
-                backlog = hooks.integration(conn.provider).pushback_backlog(connection=conn)
-            except (LookupError, PermissionError):  # plugin gone or disabled for this org
-                backlog = None
+                pushes = get_integration(conn.provider).has(Capability.PUSHBACK)
+            except LookupError:  # plugin gone
+                pushes = False
+            backlog = (pushback.backlog(conn.provider)
+                       if pushes and is_enabled(conn.provider, org) else None)
             run = last_runs.get(conn.pk)
             rows.append(ConnectionRow(
                 provider=conn.provider,

@@ -3,6 +3,7 @@
 from host.models.contacts import Contact, ExternalLink, normalize_email
 from host.models.events import InboundEvent
 from host.models.integrations import IntegrationConnection
+from host.models.pushback import PushbackItem
 from host.models.sync import SyncRun
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "ExternalLink",
     "InboundEvent",
     "IntegrationConnection",
+    "PushbackItem",
     "SyncRun",
     "normalize_email",
 ]

@@ -4,9 +4,10 @@ connected user write it, and does its type fit the value?"""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from django.core.cache import cache
+
+from host.contracts import FieldCheck, PushbackField
 
 DEFAULT_MAPPING = {"nps_field": "NPS_Score__c", "csat_field": "CSAT_Score__c",
                    "date_field": "Last_Survey_Date__c"}
@@ -22,26 +23,17 @@ MAX_NAME = 80
 DESCRIBE_TTL = 300  # seconds; Test Fields always refreshes
 
 
-@dataclass(frozen=True)
-class FieldCheck:
-    """One mapped field's verdict; ``None`` means "not checked" (e.g. the field is missing)."""
-
-    setting: str  # nps_field | csat_field | date_field
-    name: str
-    exists: bool
-    type_ok: bool | None = None
-    updateable: bool | None = None
-    sf_type: str = ""
-    problem: str = ""
-    remedy: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.exists and self.type_ok and self.updateable)
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.setting]
+PUSHBACK_FIELDS = (
+    PushbackField("nps_field", LABELS["nps_field"], DEFAULT_MAPPING["nps_field"], "number",
+                  scores="nps", help_text=f"Number field for the 0–10 score (default "
+                                          f"{DEFAULT_MAPPING['nps_field']})."),
+    PushbackField("csat_field", LABELS["csat_field"], DEFAULT_MAPPING["csat_field"], "number",
+                  scores="csat", help_text=f"Number field for the 1–5 score (default "
+                                           f"{DEFAULT_MAPPING['csat_field']})."),
+    PushbackField("date_field", LABELS["date_field"], DEFAULT_MAPPING["date_field"], "date",
+                  help_text=f"Date field set to the answer's date (default "
+                            f"{DEFAULT_MAPPING['date_field']}).", type_key="date_type"),
+)
 
 
 def mapping(connection) -> dict[str, str]:
@@ -54,6 +46,15 @@ def mapping(connection) -> dict[str, str]:
 
 def valid_api_name(name: str) -> bool:
     return len(name) <= MAX_NAME and bool(API_NAME.match(name))
+
+
+def target_error(name: str) -> str:
+    """The mapping form's check of a typed name (``PushbackSpec.validate_target``)."""
+    if valid_api_name(name):
+        return ""
+    return (f"“{name}” is not a Salesforce API name: use letters, digits and single "
+            "underscores, starting with a letter, for example NPS_Score__c. Leave it blank to "
+            "skip it.")
 
 
 def _cache_key(connection) -> str:
@@ -94,9 +95,9 @@ def check_fields(fields: dict, chosen: dict[str, str]) -> list[FieldCheck]:
         field = fields.get(name.lower())
         if field is None:
             checks.append(FieldCheck(
-                setting, name, exists=False, problem="does not exist on Contact",
+                setting, LABELS[setting], name, exists=False, problem="does not exist on Contact",
                 remedy=f"Click Create missing fields, or in Salesforce Setup, "
-                       f"{create_hint(setting, name)}, or correct the name here."))
+                       f"{create_hint(setting, name)}, or correct the name here.", fixable=True))
             continue
         is_date = setting == "date_field"
         type_ok = field["type"] in (DATE_TYPES if is_date else SCORE_TYPES)
@@ -113,9 +114,10 @@ def check_fields(fields: dict, chosen: dict[str, str]) -> list[FieldCheck]:
                             if field["calculated"] else
                             "Give the integration user edit access to this field (field-level "
                             "security in its profile or a permission set).")
-        checks.append(FieldCheck(setting, field["name"], exists=True, type_ok=type_ok,
-                                 updateable=updateable, sf_type=field["type"],
-                                 problem="; ".join(problems), remedy=" ".join(remedies)))
+        checks.append(FieldCheck(setting, LABELS[setting], field["name"], exists=True,
+                                 type_ok=type_ok, writable=updateable, target_type=field["type"],
+                                 problem="; ".join(problems), remedy=" ".join(remedies),
+                                 fixable=type_ok and not updateable))
     return checks
 
 

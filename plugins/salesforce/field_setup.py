@@ -10,12 +10,13 @@ permission and the remedy; what was done before it stays done and is reported.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from simple_salesforce.format import format_soql
 
+from host.contracts import FieldCheck
+from host.contracts import FieldSetupStep as Step
 from plugins.salesforce import errors
-from plugins.salesforce.field_check import FieldCheck, forget_describe, run_test_fields
+from plugins.salesforce.field_check import forget_describe, run_test_fields
 
 PERMISSION_SET = "Demeterrr_Survey_Fields"
 PERMISSION_SET_LABEL = "demeterrr survey fields"
@@ -42,13 +43,6 @@ SPECS = {
 RECHECK_DELAYS = (1, 2, 4)  # Salesforce may take a moment to show a new field in describe
 
 
-@dataclass(frozen=True)
-class Step:
-    text: str
-    ok: bool = True
-    remedy: str = ""
-
-
 class Stop(Exception):
     def __init__(self, step: Step):
         super().__init__(step.text)
@@ -57,7 +51,7 @@ class Stop(Exception):
 
 def fixable(check: FieldCheck) -> bool:
     """Missing, or there but not writable by the connected user: what this can fix."""
-    return not check.exists or bool(check.type_ok and not check.updateable)
+    return not check.exists or bool(check.type_ok and not check.writable)
 
 
 def kind(setting: str) -> str:
@@ -82,7 +76,7 @@ def create_missing_fields(client, chosen: dict[str, str],
     wanted = [c for c in checks if fixable(c)]
     try:
         names = [_create_field(client, c, username, steps) for c in wanted if not c.exists]
-        names += [c.name for c in wanted if c.exists]
+        names += [c.target for c in wanted if c.exists]
         if names:
             parent = _permission_set(client, username, steps)
             _grant(client, parent, names, steps)
@@ -100,17 +94,17 @@ def create_missing_fields(client, chosen: dict[str, str],
 
 
 def _create_field(client, check: FieldCheck, username: str, steps: list[Step]) -> str:
-    name = check.name
+    name = check.target
     if not name.endswith("__c"):
         raise Stop(Step(f"{name} is not a custom field name, so demeterrr cannot create it.",
                         ok=False, remedy="Map a custom field (its name ends in __c), then click "
                                          "Create missing fields again."))
-    spec = SPECS[check.setting]
+    spec = SPECS[check.key]
     metadata = {k: v for k, v in spec.items()}
     metadata.update(required=False, externalId=False, unique=False)
     try:
         client.tooling_create("CustomField", {"FullName": f"Contact.{name}", "Metadata": metadata})
-        steps.append(Step(f"Created {spec['label']} ({name}), {kind(check.setting)}, on "
+        steps.append(Step(f"Created {spec['label']} ({name}), {kind(check.key)}, on "
                           "Contact."))
     except errors.SalesforceError as exc:
         if exc.error_code == "DUPLICATE_DEVELOPER_NAME":
@@ -122,11 +116,11 @@ def _create_field(client, check: FieldCheck, username: str, steps: list[Step]) -
                 "permission.", ok=False,
                 remedy=f"In Salesforce Setup, give {username} Customize Application (Users → "
                        "Permission Sets or Profiles → System Permissions), then click Create "
-                       f"missing fields again. Or create {name} as {kind(check.setting)} on "
+                       f"missing fields again. Or create {name} as {kind(check.key)} on "
                        "Contact yourself.")) from None
         else:
             raise Stop(Step(f"Salesforce refused to create {name}: {exc.message}", ok=False,
-                            remedy=f"Create {name} as {kind(check.setting)} on Contact in "
+                            remedy=f"Create {name} as {kind(check.key)} on Contact in "
                                    "Salesforce Setup, or map another field.")) from None
     return name
 

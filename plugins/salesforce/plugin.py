@@ -8,18 +8,33 @@ from host.contracts import (
     ConnectError,
     ConnectionResult,
     DisconnectResult,
+    FieldCheckError,
+    FieldSetupResult,
     IntegrationInfo,
     NeedsReconnect,
+    PushbackSpec,
     WebhookInfo,
     WebhookStyle,
 )
 from host.hookspecs import hookimpl
 
-from . import conf, ids, login_hosts, oauth
+from . import conf, field_check, ids, login_hosts, oauth, pushback
 
 KEY = "salesforce"
 DESCRIPTION = ("Sync contacts, trigger sequences from Closed Won opportunities, "
                "and push scores back.")
+
+
+def _record_url(connection, external_id: str) -> str:
+    instance_url = (connection.details or {}).get("instance_url", "")
+    return f"{instance_url}/{external_id}" if instance_url else ""
+
+
+PUSHBACK = PushbackSpec(
+    fields=field_check.PUSHBACK_FIELDS, batch_size=pushback.BATCH_SIZE, record_noun="Contact",
+    field_noun="field", account_noun="org", create_label="Create missing fields",
+    target_max_length=field_check.MAX_NAME, validate_target=field_check.target_error,
+    record_url=_record_url)
 
 
 @hookimpl
@@ -50,6 +65,7 @@ def platform_integrations():
             sync_interval_setting="SALESFORCE_SYNC_INTERVAL_MINUTES",
             html_id="sf",
             render_settings_page=_render_settings,
+            pushback=PUSHBACK,
         )
     ]
 
@@ -76,36 +92,6 @@ def platform_urls(scope):
     from .urls import urlpatterns
 
     return urlpatterns
-
-
-@hookimpl
-def platform_periodic_tasks():
-    # The scheduled sync is the host's (``host.sync_all``, from ``sync_interval_setting``).
-    return {
-        "salesforce.push_all": {"task": "salesforce.push_all", "schedule": 60.0},
-    }
-
-
-@hookimpl
-def platform_expired_rows(cutoffs):
-    """Pushback items written to Salesforce past ``RETENTION_PUSHBACK_ITEMS_DAYS`` (queued,
-    failed and skipped ones stay for the admin), except the newest written score of each
-    contact and kind: a late older score is checked against it (``pushback._latest_written``)."""
-    if "pushback_items" not in cutoffs:
-        return []
-    from plugins.salesforce.models import PushbackItem
-
-    written = PushbackItem.objects.filter(status=PushbackItem.Status.WRITTEN)
-    newest = (written.order_by("external_id", "kind", "-answered_at", "-pk")
-              .distinct("external_id", "kind").values("pk"))
-    return [written.filter(updated_at__lt=cutoffs["pushback_items"]).exclude(pk__in=newest)]
-
-
-@hookimpl
-def pushback_backlog(connection):
-    from .models import PushbackItem
-
-    return PushbackItem.objects.filter(status=PushbackItem.Status.QUEUED).count()
 
 
 @hookimpl
@@ -144,10 +130,32 @@ def trigger_interpret_events(connection, events):
 
 
 @hookimpl
-def pushback_scores(connection, scores):
-    from .pushback import queue
+def pushback_write(connection, items):
+    return pushback.write(connection, items)
 
-    return queue(scores)
+
+@hookimpl
+def pushback_check_fields(connection, mapping, refresh):
+    from . import errors
+    from .client import SalesforceClient
+
+    try:
+        return field_check.run_test_fields(SalesforceClient(connection), mapping, refresh=refresh)
+    except errors.SalesforceError as exc:
+        raise FieldCheckError(f"Could not describe Contact in Salesforce: {exc.message}") from None
+
+
+@hookimpl
+def pushback_create_fields(connection, mapping, checks):
+    from . import errors
+    from .client import SalesforceClient
+    from .field_setup import create_missing_fields
+
+    try:
+        steps, fresh = create_missing_fields(SalesforceClient(connection), mapping, checks)
+    except errors.SalesforceError as exc:
+        raise FieldCheckError(f"Salesforce refused a step: {exc.message}", checks) from None
+    return FieldSetupResult(steps=steps, checks=fresh)
 
 
 # --- connect ---------------------------------------------------------------------------------------

@@ -115,15 +115,15 @@ def _fields(client, conn) -> list[Line]:
                                                        "nothing.")]
     out = []
     for check in checks:
-        title = f"{check.label}: {check.name}"
+        title = f"{check.label}: {check.target}"
         if check.ok:
             out.append(Line("fields", title, OK, "Exists on Contact and is writable by the "
                                                  "connected user."))
         else:
             remedy = ("Click Create missing fields in Score pushback field mapping."
-                      if not check.exists or (check.type_ok and not check.updateable)
+                      if not check.exists or check.fixable
                       else check.remedy)
-            out.append(Line("fields", title, PROBLEM, f"{check.name} {check.problem}.", remedy))
+            out.append(Line("fields", title, PROBLEM, f"{check.target} {check.problem}.", remedy))
     return out
 
 

@@ -26,8 +26,9 @@ def settings_context(request, conn) -> dict:
 
 
 def render_settings(request, conn, status: int = 200, **extra):
-    """The page with ``extra`` context (``IntegrationInfo.render_settings_page``): the host's
-    section actions answer with it for a form's errors or a secret shown once."""
+    """The whole configure page with ``extra`` context (``IntegrationInfo.render_settings_page``):
+    the host's section actions answer with it for form errors, Test Fields' table, or a secret
+    shown once."""
     context = settings_context(request, conn)
     context.update(extra)
     return render(request, "salesforce/settings.html", context, status=status)

@@ -323,7 +323,7 @@ def test_deleted_records_unlink_and_merged_records_follow_the_survivor(org_a):
 # --- pushback ----------------------------------------------------------------------------------
 
 
-def test_hook_pushback_scores__reported_scores_reach_linked_connected_crms(
+def test_hook_pushback_write__reported_scores_reach_linked_connected_crms(
         org_a, celery_eager, django_capture_on_commit_callbacks):
     import uuid
 

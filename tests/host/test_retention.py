@@ -66,9 +66,8 @@ def _aged(model, pk, field: str, days: float) -> None:
 
 def test_hook_platform_expired_rows__each_kind_goes_after_its_own_age_and_needed_rows_stay(
         in_org_a, settings, celery_eager):
-    from host.models import Contact, InboundEvent, IntegrationConnection, SyncRun
+    from host.models import Contact, InboundEvent, IntegrationConnection, PushbackItem, SyncRun
     from host.tasks import purge_old_rows
-    from plugins.salesforce.models import PushbackItem
     from plugins.sequences.models import Sending, SendingEvent
     from tests.sequences.factories import active_sequence
 
@@ -97,8 +96,9 @@ def test_hook_platform_expired_rows__each_kind_goes_after_its_own_age_and_needed
 
     def item(external_id, kind, answered_days, status="written", updated_days=40):
         i = PushbackItem.objects.create(
-            response_id=uuid.uuid4(), contact_id=contact.pk, external_id=external_id, kind=kind,
-            score=9, answered_at=timezone.now() - timedelta(days=answered_days), status=status)
+            provider="salesforce", response_id=uuid.uuid4(), contact_id=contact.pk,
+            external_id=external_id, kind=kind, score=9,
+            answered_at=timezone.now() - timedelta(days=answered_days), status=status)
         _aged(PushbackItem, i.pk, "updated_at", updated_days)
         return i.pk
 

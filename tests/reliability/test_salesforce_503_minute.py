@@ -20,14 +20,13 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from host import pushback as outbox
 from host.events import STUCK_AFTER, requeue_stuck
 from host.integrations import get_connection
-from host.models import Contact, ExternalLink, InboundEvent, SyncRun
+from host.models import Contact, ExternalLink, InboundEvent, PushbackItem, SyncRun
 from host.sync import execute_run, start_run
+from host.tasks import push_all as push_all_task
 from host.tasks import sweep_pending_events
-from plugins.salesforce import pushback
-from plugins.salesforce.models import PushbackItem
-from plugins.salesforce.tasks import push_all_task
 from plugins.salesforce.webhooks.payloads import ACK
 from tests.salesforce.conftest import KEY, calls, sf  # noqa: F401 - fixtures
 from tests.salesforce.test_webhook_support import (  # noqa: F401 - fixture
@@ -78,7 +77,7 @@ def test_a_minute_of_503_sync_pushback_and_lookups_recover_without_duplicates(li
     untouched = {eid: state.get("Contact", eid) for eid in scored}
     with live.org:
         contacts_before = Contact.objects.count()
-        cache.delete(pushback.SCHEDULED_KEY)
+        cache.delete(outbox.scheduled_key(KEY))
 
     # --- the outage starts: the COUNT and the first page of a sync still get through --------
     fault = state.add_fault("SERVER_UNAVAILABLE", seconds=OUTAGE, after=2)
@@ -98,8 +97,8 @@ def test_a_minute_of_503_sync_pushback_and_lookups_recover_without_duplicates(li
 
         # Pushback: the writer runs on the worker, gets 503 and backs off.
         queued_at = timezone.now()
-        pushback.queue([pushback_score(eid, score) for eid, score in zip(scored, (9, 7, 2),
-                                                                          strict=True)])
+        outbox.queue(KEY, [pushback_score(eid, score)
+                           for eid, score in zip(scored, (9, 7, 2), strict=True)])
         items = wait_for(lambda: attempted(1), timeout=30)
         seen = timezone.now()
         for item in items:  # about 30 s with jitter: 15-30 s after the writer's try

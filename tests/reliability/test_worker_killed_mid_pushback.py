@@ -11,11 +11,11 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from host import pushback as outbox
 from host.contracts import ExternalContact, ScoreUpdate
+from host.models import PushbackItem
 from host.sync import apply_contacts
-from plugins.salesforce import pushback
-from plugins.salesforce.models import PushbackItem
-from plugins.salesforce.tasks import push_all_task
+from host.tasks import push_all as push_all_task
 from tests.reliability.workers import kill_hard, only_new_workers, start_worker, stop
 from tests.salesforce.conftest import KEY, calls, connect, org_client, sf  # noqa: F401
 from tests.waiting import wait_for
@@ -48,10 +48,10 @@ def test_pushback_writes_each_score_once_after_the_worker_dies_mid_call(
         with org:
             apply_contacts(KEY, [ExternalContact(external_id=eid, email=f"{n}@example.com")
                                  for n, eid in (("ann", ann), ("bob", bob), ("cy", cy))])
-            cache.delete(pushback.SCHEDULED_KEY)
+            cache.delete(outbox.scheduled_key(KEY))
             sf.state.configure(api_delay_seconds=DELAY)
             sf.state.calls.clear()
-            pushback.queue([  # the pushback hook: store, schedule one writer run after commit
+            outbox.queue(KEY, [  # store, schedule one writer run after commit
                 ScoreUpdate(response_id=uuid.uuid4(), contact_id=uuid.uuid4(), external_id=eid,
                             kind=kind, score=value, answered_at=now - timedelta(minutes=i))
                 for i, ((eid, kind), value) in enumerate(expected.items())])
@@ -74,7 +74,7 @@ def test_pushback_writes_each_score_once_after_the_worker_dies_mid_call(
         with org:
             wait_for(lambda: PushbackItem.objects.filter(status="written").count() == 4,
                      timeout=60)
-            assert not pushback.due_items(timezone.now()).exists()
+            assert not outbox.due_items(KEY, timezone.now()).exists()
             push_all_task()  # a later beat tick: nothing is due in our org, nothing is sent
             time.sleep(3)  # give a stray second run the time to show up
             items = list(PushbackItem.objects.all())

@@ -12,9 +12,10 @@ from django.utils import timezone
 from host.contracts import ScoreUpdate
 from host.integrations import get_connection
 from host.links import org_base_url
+from host.pushback import push_queued
+from host.pushback import queue as queue_for
 from host.webhooks import secrets
 from plugins.salesforce.field_setup import PERMISSION_SET
-from plugins.salesforce.pushback import push_queued, queue
 from tests.browser import chromium_page, log_in, screenshot
 from tests.conftest import host_of, owner_of
 from tests.salesforce.conftest import connect, org_client, page_text
@@ -92,7 +93,8 @@ def test_create_missing_fields_and_the_setup_check_in_a_browser(http_server, com
 
     contact = sf.state.records("Contact", include_deleted=False)[0]["Id"]
     with org:
-        queue([ScoreUpdate(response_id=uuid.uuid4(), contact_id=uuid.uuid4(), external_id=contact,
-                           kind="csat", score=4, answered_at=timezone.now())])
+        queue_for("salesforce", [ScoreUpdate(
+            response_id=uuid.uuid4(), contact_id=uuid.uuid4(), external_id=contact, kind="csat",
+            score=4, answered_at=timezone.now())])
         assert push_queued(get_connection("salesforce")) == {"written": 1}
     assert sf.state.get("Contact", contact)["CSAT_Score__c"] == 4

@@ -8,7 +8,7 @@ from django.test import override_settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from host import metrics
-from plugins.salesforce.models import PushbackItem
+from host.models import PushbackItem
 from plugins.sequences.models import Sending
 from plugins.sequences.responses import record_response
 from tests.salesforce.test_webhook_support import (  # noqa: F401 - fixture

@@ -9,11 +9,12 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from host import pushback as outbox
 from host.contracts import ScoreUpdate
 from host.integrations import get_connection
+from host.models import PushbackItem
+from host.pushback import MAX_ATTEMPTS, push_queued
 from plugins.salesforce import pushback
-from plugins.salesforce.models import PushbackItem
-from plugins.salesforce.pushback import MAX_ATTEMPTS, push_queued, queue, retry_failed
 from tests.salesforce.conftest import KEY, calls, connect, page_text
 
 PAGE = "/settings/integrations/salesforce"
@@ -26,8 +27,16 @@ def connected(sf, client_a, org_a):
     sf.state.seed("demo", contacts=450, accounts=2, opportunities=0)
     sf.state.calls.clear()
     with org_a:
-        cache.delete(pushback.SCHEDULED_KEY)
+        cache.delete(outbox.scheduled_key(KEY))
         yield sf
+
+
+def queue(updates) -> int:
+    return outbox.queue(KEY, updates)
+
+
+def retry_failed() -> int:
+    return outbox.retry_failed(KEY)
 
 
 def contact_ids(sf, n: int) -> list[str]:
@@ -58,9 +67,8 @@ def item_for(update: ScoreUpdate) -> PushbackItem:
 def test_scores_are_written_in_batches_of_200_contacts(connected):
     ids = contact_ids(connected, 450)
     today = timezone.localdate()
-    results = queue([score(eid, i % 11) for i, eid in enumerate(ids)]
-                    + [score(eid, 4, kind="csat") for eid in ids[:10]])
-    assert {r.status for r in results} == {"queued"}
+    assert queue([score(eid, i % 11) for i, eid in enumerate(ids)]
+                 + [score(eid, 4, kind="csat") for eid in ids[:10]]) == 460
     assert push() == {"written": 460}
     assert calls(connected, "collections") == 3  # 450 contacts: 200 + 200 + 50
     first = connected.state.get("Contact", ids[0])
@@ -238,7 +246,7 @@ def test_blank_fields_are_skipped(connected):
 
 
 def test_needs_reconnect_keeps_the_queue_until_reconnected(connected, client_a, org_a):
-    from plugins.salesforce.tasks import push_queued_task
+    from host.tasks import push_queued_task
 
     updates = [score(eid) for eid in contact_ids(connected, 3)]
     queue(updates)
@@ -247,14 +255,14 @@ def test_needs_reconnect_keeps_the_queue_until_reconnected(connected, client_a, 
     assert calls(connected, "collections") == 0
     item = item_for(updates[0])
     assert (item.attempts, item.next_attempt_at, item.error_code) == (0, None, "NEEDS_RECONNECT")
-    assert push_queued_task.apply(headers={"_schema_name": org_a.schema_name}).get() == {
+    assert push_queued_task.apply([KEY], headers={"_schema_name": org_a.schema_name}).get() == {
         "kept": "needs_attention"}
     connect(client_a, org_a)  # Reconnect
     assert push() == {"written": 3}
 
 
 def test_a_disconnected_org_keeps_its_queue(connected, client_a, org_a):
-    from plugins.salesforce.tasks import push_all_task
+    from host.tasks import push_all as push_all_task
 
     queue([score(contact_ids(connected, 1)[0])])
     assert client_a.post(PAGE + "/disconnect").status_code == 302
@@ -315,7 +323,7 @@ def test_scores_arriving_together_schedule_one_writer(connected, django_capture_
         for eid in ids:
             queue([score(eid)])
     assert len(callbacks) == 1
-    cache.delete(pushback.SCHEDULED_KEY)  # the writer clears it when it starts
+    cache.delete(outbox.scheduled_key(KEY))  # the writer clears it when it starts
     with django_capture_on_commit_callbacks() as callbacks:
         queue([score(ids[0], 3)])
     assert len(callbacks) == 1

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from host.contracts import ExternalContact, TriggerContact
+from host.models import PushbackItem
 from host.sync import apply_contacts
 from host.trigger import enroll
-from plugins.salesforce.models import PushbackItem
 from plugins.sequences.models import Sending, Survey
 from plugins.sequences.responses import record_response
 from tests.salesforce.conftest import KEY, calls, connect, org_client

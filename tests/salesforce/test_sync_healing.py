@@ -115,7 +115,7 @@ def test_sync_and_delivery_tasks_have_their_own_queues_and_limits(settings):
     assert route({}, "host.run_sync")["queue"].name == "sync"
     assert route({}, "host.scheduled_sync")["queue"].name == "sync"
     assert route({}, "sequences.deliver")["queue"].name == "delivery"
-    for name in ("host.process_event", "host.pushback", "salesforce.push_queued",
+    for name in ("host.process_event", "host.pushback", "host.push_queued",
                  "host.heal_stuck_syncs"):
         assert route({}, name)["queue"].name == "default"
     sync, deliver = app.tasks["host.run_sync"], app.tasks["sequences.deliver"]
@@ -202,9 +202,9 @@ def test_fan_out_qualifies_subquery_tables_too(org_a, org_b):
 
 
 def test_beat_enqueues_nothing_for_orgs_without_due_work(org_a, org_b, monkeypatch):
+    from host.tasks import push_all as push_all_task
     from host.tasks import sweep_pending_events, sweep_stuck_syncs
     from host.tasks import sync_all as sync_all_task
-    from plugins.salesforce.tasks import push_all_task
     from plugins.sequences.tasks import dispatch_due_task
 
     sent = []

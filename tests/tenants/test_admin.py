@@ -7,9 +7,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django_tenants.utils import schema_exists
 
-from host import hooks
-from host.models import InboundEvent, IntegrationConnection, SyncRun
-from plugins.salesforce.models import PushbackItem
+from host.models import InboundEvent, IntegrationConnection, PushbackItem, SyncRun
 from tenants.models import Domain, Membership, Organization
 from tests.conftest import PASSWORD
 
@@ -130,16 +128,17 @@ def _pushback_item(status):
 
     from django.utils import timezone
 
-    return PushbackItem.objects.create(response_id=uuid.uuid4(), contact_id=uuid.uuid4(),
-                                       external_id="003000000000001AAA", kind="nps", score=9,
-                                       answered_at=timezone.now(), status=status)
+    return PushbackItem.objects.create(provider="salesforce", response_id=uuid.uuid4(),
+                                       contact_id=uuid.uuid4(), external_id="003000000000001AAA",
+                                       kind="nps", score=9, answered_at=timezone.now(),
+                                       status=status)
 
 
-def test_hook_pushback_backlog__counts_scores_not_written_yet(in_org_a):
-    conn = IntegrationConnection.objects.create(provider="salesforce")
-    backlog = hooks.integration("salesforce").pushback_backlog
-    assert backlog(connection=conn) == 0
+def test_pushback_backlog__counts_scores_not_written_yet(in_org_a):
+    from host.pushback import backlog
+
+    assert backlog("salesforce") == 0
     _pushback_item(PushbackItem.Status.QUEUED)
     _pushback_item(PushbackItem.Status.QUEUED)
     _pushback_item(PushbackItem.Status.WRITTEN)
-    assert backlog(connection=conn) == 2
+    assert backlog("salesforce") == 2 and backlog("fake_crm") == 0

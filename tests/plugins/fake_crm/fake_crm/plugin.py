@@ -18,9 +18,14 @@ from host.contracts import (
     ContactPage,
     DisconnectResult,
     ExternalContact,
+    FieldCheck,
+    FieldSetupResult,
+    FieldSetupStep,
     IntegrationInfo,
     NeedsReconnect,
+    PushbackField,
     PushbackResult,
+    PushbackSpec,
     TriggerContact,
     TriggerDecision,
     TriggerRequest,
@@ -35,6 +40,7 @@ from host.hookspecs import hookimpl
 KEY = "fake_crm"
 AUTHORIZE_URL = "https://fake-crm.example/authorize"
 PAGE_SIZE = 2
+PUSH_BATCH = 3  # records per pushback_write call
 
 
 @hookimpl
@@ -46,6 +52,14 @@ def platform_integrations():
                             max_bytes=10_000, event_name="Deal won", record_label="Deal",
                             record_id_key="deal_id"),
         connect_form=_region_form, connection_facts=(("Environment", "environment"),),
+        pushback=PushbackSpec(
+            fields=(PushbackField("nps_field", "NPS score field", "nps", "number", scores="nps"),
+                    PushbackField("csat_field", "CSAT score field", "", "number",
+                                  scores="csat"),
+                    PushbackField("date_field", "Last survey date field", "surveyed_on",
+                                  "date")),
+            batch_size=PUSH_BATCH, field_noun="property", field_nouns="properties",
+            create_label="Create missing properties"),
     )]
 
 
@@ -152,23 +166,69 @@ def trigger_interpret_event(connection, event):
 
 
 @hookimpl
-def pushback_scores(connection, scores):
+def pushback_write(connection, items):
+    """Writes into the org's own ``PushedScore`` table, stamped with the connection's account
+    and the schema it ran in (the tests' cross-tenant proof). ``settings["push_script"]`` maps
+    a record id to the result FakeCRM gives instead of writing it; ``push_delay`` (s) slows a
+    call down (concurrent writers)."""
+    import time
+    import uuid
+
+    from django.db import connection as db
+
     from fake_crm.models import PushedScore
 
-    PushedScore.objects.bulk_create(
-        [PushedScore(external_id=s.external_id, kind=s.kind, score=s.score) for s in scores]
-    )
-    return [PushbackResult(response_id=s.response_id, status="written") for s in scores]
+    script = connection.settings.get("push_script", {})
+    time.sleep(connection.settings.get("push_delay", 0))
+    batch = uuid.uuid4().hex
+    results, rows = [], []
+    for item in items:
+        scripted = script.get(item.external_id)
+        if scripted:
+            results.append(PushbackResult(response_id=item.response_id, **scripted))
+            continue
+        fields = {k: (v.date().isoformat() if hasattr(v, "date") else v)
+                  for k, v in item.values.items()}
+        rows.append(PushedScore(external_id=item.external_id, kind=item.kind, score=item.score,
+                                account=connection.external_account_id,
+                                schema=db.schema_name, batch=batch))
+        results.append(PushbackResult(response_id=item.response_id, status="written",
+                                      fields=fields))
+    PushedScore.objects.bulk_create(rows)
+    return results
+
+
+@hookimpl
+def pushback_check_fields(connection, mapping, refresh):
+    known = set(connection.settings.get("remote_properties", ["nps", "surveyed_on"]))
+    return [FieldCheck(key=key, label=key, target=target, exists=target in known,
+                       type_ok=target in known or None, writable=target in known or None,
+                       problem="" if target in known else "does not exist",
+                       fixable=target not in known)
+            for key, target in mapping.items() if target]
+
+
+@hookimpl
+def pushback_create_fields(connection, mapping, checks):
+    missing = [c.target for c in checks if c.fixable]
+    known = connection.settings.get("remote_properties", ["nps", "surveyed_on"])
+    connection.update_settings(lambda values: values.update(remote_properties=known + missing))
+    return FieldSetupResult(
+        steps=[FieldSetupStep(f"Created {name}.") for name in missing],
+        checks=pushback_check_fields(connection, mapping, refresh=True))
 
 
 @hookimpl
 def platform_urls(scope):
-    from django.urls import path
+    from django.urls import include, path
 
     from fake_crm import views
 
     if scope == "org":
-        return [path("fake-crm/whoami", views.whoami, name="fake-crm-whoami")]
+        pushback = [path("fake-crm/pushback", views.pushback_page, name="settings"),
+                    *[p for section in views.SECTIONS for p in section.urlpatterns]]
+        return [path("fake-crm/whoami", views.whoami, name="fake-crm-whoami"),
+                path("", include((pushback, KEY)))]
     return [path("fake-crm/public-whoami", views.public_whoami)]
 
 

@@ -1,4 +1,4 @@
-"""The Salesforce plugin's own data, in each organization's schema."""
+"""The pushback outbox: each recorded score on its way to one CRM record, and what happened."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.db.models import Q
 
 
 class PushbackItem(models.Model):
-    """One recorded score on its way to a Salesforce Contact, and what happened to it."""
+    """One score queued for one integration's record (``host.pushback``); also the log row."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -15,9 +15,10 @@ class PushbackItem(models.Model):
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
 
-    response_id = models.UUIDField(unique=True)
+    provider = models.CharField(max_length=50)  # the integration's key
+    response_id = models.UUIDField()
     contact_id = models.UUIDField()
-    external_id = models.CharField(max_length=18)
+    external_id = models.CharField(max_length=255)
     kind = models.CharField(max_length=4)  # nps | csat
     score = models.PositiveSmallIntegerField()
     answered_at = models.DateTimeField()
@@ -32,12 +33,17 @@ class PushbackItem(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
+        constraints = [  # a redelivered score is stored once per integration
+            models.UniqueConstraint(fields=["provider", "response_id"],
+                                    name="pushback_response_unique"),
+        ]
         indexes = [
-            models.Index(fields=["answered_at"], condition=Q(status="queued"),
-                         name="pushback_queued_idx"),
-            models.Index(fields=["external_id", "kind", "-answered_at"]),
-            models.Index(fields=["-updated_at"], name="pushback_log_idx"),  # the pushback log
+            models.Index(fields=["provider", "answered_at"], condition=Q(status="queued"),
+                         name="pushback_due_idx"),
+            models.Index(fields=["provider", "external_id", "kind", "-answered_at"],
+                         name="pushback_record_idx"),  # newest-score-wins
+            models.Index(fields=["provider", "-updated_at"], name="pushback_log_by_provider"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind}={self.score} → {self.external_id} ({self.status})"
+        return f"{self.provider}: {self.kind}={self.score} → {self.external_id} ({self.status})"
