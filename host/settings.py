@@ -29,7 +29,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Plugins -------------------------------------------------------------------------------------
 # Built-in plugins: the pluggy module of each; its package is a Django app in every org schema.
-BUILTIN_PLUGINS = ["plugins.sequences.plugin", "plugins.salesforce.plugin"]
+BUILTIN_PLUGINS = [
+    "plugins.sequences.plugin", "plugins.salesforce.plugin", "plugins.hubspot.plugin",
+]
 PLATFORM_PLUGINS = discover_plugins(BUILTIN_PLUGINS, group="demeterrr.plugins")
 
 SHARED_APPS = [
@@ -283,6 +285,16 @@ SALESFORCE_WEBHOOK_MAX_BYTES = env.int("SALESFORCE_WEBHOOK_MAX_BYTES", default=1
 SALESFORCE_SYNC_INTERVAL_MINUTES = env.int("SALESFORCE_SYNC_INTERVAL_MINUTES", default=15)
 SALESFORCE_API_BUDGET_SHARE = env.float("SALESFORCE_API_BUDGET_SHARE", default=0.8)
 SALESFORCE_SYNC_PAGE_SIZE = env.int("SALESFORCE_SYNC_PAGE_SIZE", default=2000)  # SOQL max
+# HubSpot (plugins/hubspot): the public app's OAuth credentials and hosts. The client secret also
+# signs HubSpot's webhooks (v3 signature).
+HUBSPOT_CLIENT_ID = env.str("HUBSPOT_CLIENT_ID", default="")
+HUBSPOT_CLIENT_SECRET = env.str("HUBSPOT_CLIENT_SECRET", default="")
+HUBSPOT_AUTH_URL = env.str("HUBSPOT_AUTH_URL", default="https://app.hubspot.com")
+HUBSPOT_API_URL = env.str("HUBSPOT_API_URL", default="https://api.hubapi.com")
+HUBSPOT_REDIRECT_URI = env.str(
+    "HUBSPOT_REDIRECT_URI", default="http://localhost:8000/oauth/hubspot/callback"
+)
+HUBSPOT_SYNC_INTERVAL_MINUTES = env.int("HUBSPOT_SYNC_INTERVAL_MINUTES", default=15)
 
 # --- Logging -----------------------------------------------------------------------------------
 # JSON lines in production (one object per line: time, level, logger, message, org, integration,
