@@ -93,12 +93,15 @@ def test_fields(request):
     client = _client_or_message(request, conn)
     if client is None:
         return redirect("hubspot:settings")
+    form = FieldMapForm(request.POST)  # the mapping as typed: test before saving
+    mapping = dict(form.cleaned_data) if form.is_valid() else fields.field_map(conn)
     try:
-        checks = fields.test_fields(client, fields.field_map(conn))
+        checks = fields.test_fields(client, mapping)
     except errors.HubSpotError as exc:
         messages.error(request, f"Test Fields could not read HubSpot: {exc.message}")
         return redirect("hubspot:settings")
-    return _page(request, conn, checks=checks, any_missing=any(c.missing for c in checks))
+    extra = {"field_form": form} if form.is_valid() else {}
+    return _page(request, conn, checks=checks, **extra)
 
 
 @require_POST
