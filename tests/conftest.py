@@ -27,6 +27,23 @@ def pytest_configure(config):
             "The fake CRM test plugin is not installed: run the tests with `make test`."
         ) from None
     _reserve_emulator_port()
+    _reserve_hubspot_emulator_port()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _reserve_hubspot_emulator_port() -> None:
+    """As for Salesforce: the session's HubSpot emulator gets its port now, and every process the
+    run starts sees it as ``HUBSPOT_API_URL`` and ``HUBSPOT_AUTH_URL`` (one host serves both)."""
+    if "TEST_HUBSPOT_EMULATOR_PORT" in os.environ:
+        return
+    port = _free_port()
+    os.environ["TEST_HUBSPOT_EMULATOR_PORT"] = str(port)
+    os.environ["HUBSPOT_API_URL"] = os.environ["HUBSPOT_AUTH_URL"] = f"http://127.0.0.1:{port}"
 
 
 def _reserve_emulator_port() -> None:
@@ -87,6 +104,18 @@ def emulator():
     from devtools.salesforce_emulator import start_emulator
 
     handle = start_emulator(port=int(os.environ.get("TEST_EMULATOR_PORT", "0")))
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture(scope="session")
+def hubspot_emulator():
+    """The session's HubSpot emulator, on the port workers and beat know (see
+    ``_reserve_hubspot_emulator_port``). Tests reset it (the ``hs`` fixture of
+    ``tests/hubspot``) rather than start their own."""
+    from devtools.hubspot_emulator import start_emulator
+
+    handle = start_emulator(port=int(os.environ.get("TEST_HUBSPOT_EMULATOR_PORT", "0")))
     yield handle
     handle.stop()
 
