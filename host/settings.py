@@ -295,6 +295,8 @@ HUBSPOT_REDIRECT_URI = env.str(
     "HUBSPOT_REDIRECT_URI", default="http://localhost:8000/oauth/hubspot/callback"
 )
 HUBSPOT_SYNC_INTERVAL_MINUTES = env.int("HUBSPOT_SYNC_INTERVAL_MINUTES", default=15)
+# How far behind now a sync run stops: HubSpot's search index shows writes up to ~30 s late.
+HUBSPOT_SYNC_LAG_SECONDS = env.int("HUBSPOT_SYNC_LAG_SECONDS", default=60)
 
 # --- Logging -----------------------------------------------------------------------------------
 # JSON lines in production (one object per line: time, level, logger, message, org, integration,

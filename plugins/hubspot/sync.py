@@ -7,15 +7,18 @@ When a whole page shares one millisecond (a bulk import), that millisecond is re
 ``lastmodifieddate == t`` sorted by ``hs_object_id`` with ``hs_object_id > tie_id``. Every
 checkpoint is exact, so a crash resumes after the last saved page and no query nears the cap.
 
-A run ends at a horizon (now − ``LAG``; the search index lags writes by up to ~30 s) where the
-next run starts. Archiving does not bump ``lastmodifieddate`` and search never returns archived
-contacts (§2.6), so each incremental run ends with a scan of the archived list, keeping those
-archived since the previous scan; merges come from ``hs_merged_object_ids`` of the survivor.
+A run ends at a horizon (now − ``HUBSPOT_SYNC_LAG_SECONDS``; the search index lags writes by up
+to ~30 s) where the next run starts. Archiving does not bump ``lastmodifieddate`` and search
+never returns archived contacts (§2.6), so each incremental run ends with a scan of the archived
+list, keeping those archived since the previous scan; merges come from the survivor's
+``hs_merged_object_ids``.
 """
 
 from __future__ import annotations
 
 import time
+
+from django.conf import settings
 
 from host.contracts import ContactPage, SyncPaused
 
@@ -24,7 +27,6 @@ from .client import HubSpotClient
 
 PAGE = 200  # search maximum
 ARCHIVED_PAGE = 100  # list maximum
-LAG_MS = 60_000
 
 
 def sync_contacts(connection, checkpoint: dict):
@@ -36,12 +38,16 @@ def sync_contacts(connection, checkpoint: dict):
                          "resumes.") from None
 
 
+def lag_ms() -> int:
+    return settings.HUBSPOT_SYNC_LAG_SECONDS * 1000
+
+
 def start(checkpoint: dict, now_ms: int) -> dict:
     """The cursor of a new run from the last run's final checkpoint (or a resumed one as is)."""
     if checkpoint and not checkpoint.get("complete"):
         return dict(checkpoint)
     since = checkpoint.get("next_from")
-    horizon = max(now_ms - LAG_MS, since or 0)
+    horizon = max(now_ms - lag_ms(), since or 0)
     return {"from": since, "until": horizon if since else None, "next_from": horizon,
             "t": since, "seen": [], "after_t": False, "tie_id": None, "phase": "search",
             "archived_since": checkpoint.get("archived_next"), "archived_next": now_ms,

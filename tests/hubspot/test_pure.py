@@ -66,7 +66,7 @@ def test_a_full_page_at_one_millisecond_is_read_by_id():
 def test_incremental_run_starts_at_the_last_horizon():
     done = {"next_from": 1000, "archived_next": 900, "complete": True}
     cursor = sync.start(done, now_ms=200_000)
-    assert cursor["until"] == 200_000 - sync.LAG_MS and cursor["archived_since"] == 900
+    assert cursor["until"] == 200_000 - sync.lag_ms() and cursor["archived_since"] == 900
     filters = sync.search_body(cursor)["filterGroups"][0]["filters"]
     assert [f["operator"] for f in filters] == ["GTE", "LT"]
 
