@@ -46,7 +46,8 @@ def _stop_services(started: list[str]) -> None:
 ENV_FILE_KEYS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "DEBUG",
                  "EMAIL_URL", "PORT", "PLATFORM_DOMAIN", "ORG_URL_SCHEME", "ORG_URL_PORT",
                  "SALESFORCE_LOGIN_URL", "SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET",
-                 "SALESFORCE_REDIRECT_URI")
+                 "SALESFORCE_REDIRECT_URI", "HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET",
+                 "HUBSPOT_AUTH_URL", "HUBSPOT_API_URL", "HUBSPOT_REDIRECT_URI")
 
 
 def write_env_file(env: dict[str, str], path: Path | None = None) -> Path:
@@ -74,6 +75,7 @@ def run() -> int:
     env, started = _services_env("platform")
     port = env.get("PORT", "8000")
     env.update({k: v for k, v in _emulator_defaults(port).items() if not os.environ.get(k)})
+    env.update({k: v for k, v in _hubspot_defaults(port).items() if not os.environ.get(k)})
     env.setdefault("PORT", port)
     write_env_file(env)
     try:
@@ -94,6 +96,8 @@ def run() -> int:
                 "--client-id", env["SALESFORCE_CLIENT_ID"],
                 "--client-secret", env["SALESFORCE_CLIENT_SECRET"],
             ]
+        if _has_hubspot_emulator():
+            commands["hubspot-emulator"] = _hubspot_command(env, port)
         return Supervisor(commands, env).run_until_stopped()
     finally:
         _stop_services(started)
@@ -115,6 +119,37 @@ def _emulator_defaults(port: str) -> dict[str, str]:
         "SALESFORCE_CLIENT_SECRET": "demo-client-secret",
         "SALESFORCE_REDIRECT_URI": f"http://localhost:{port}/oauth/salesforce/callback",
     }
+
+
+def _has_hubspot_emulator() -> bool:
+    return (ROOT / "devtools/hubspot_emulator/__main__.py").exists()
+
+
+def _hubspot_defaults(port: str) -> dict[str, str]:
+    """Point the platform's HubSpot settings at the local HubSpot emulator (one host serves the
+    authorize page and the API), so the demo's *Connect HubSpot* works offline."""
+    if not _has_hubspot_emulator():
+        return {}
+    from devtools.hubspot_emulator import CLIENT_ID, CLIENT_SECRET
+
+    hs_port = os.environ.get("HUBSPOT_EMULATOR_PORT") or str(
+        int(os.environ.get("EMULATOR_PORT", "8765")) + 1)
+    base = f"http://127.0.0.1:{hs_port}"
+    return {"HUBSPOT_EMULATOR_PORT": hs_port, "HUBSPOT_AUTH_URL": base, "HUBSPOT_API_URL": base,
+            "HUBSPOT_CLIENT_ID": CLIENT_ID, "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET,
+            "HUBSPOT_REDIRECT_URI": f"http://localhost:{port}/oauth/hubspot/callback"}
+
+
+def _hubspot_command(env: dict[str, str], port: str) -> list[str]:
+    """The emulator with the platform's app credentials, callback, and app-level webhook URL
+    (the public host's ``/api/v1/integrations/hubspot/webhook``)."""
+    return [PY, "-m", "devtools.hubspot_emulator", "--host", "127.0.0.1",
+            "--port", env["HUBSPOT_EMULATOR_PORT"], "--seed", "demo",
+            "--redirect-uri", env["HUBSPOT_REDIRECT_URI"],
+            "--client-id", env["HUBSPOT_CLIENT_ID"],
+            "--client-secret", env["HUBSPOT_CLIENT_SECRET"],
+            "--webhook-url", f"http://{env.get('PLATFORM_DOMAIN') or 'localhost'}:{port}"
+            "/api/v1/integrations/hubspot/webhook"]
 
 
 def test(args: list[str]) -> int:

@@ -1,5 +1,5 @@
-"""A faithful local fake of the HubSpot endpoints the HubSpot plugin uses, per the checklist of
-``docs``' reference (``/work/shared``'s ``hubspot-api.md`` §6): OAuth for a multi-account app
+"""A faithful local fake of the HubSpot endpoints the HubSpot plugin uses, per the emulator
+checklist of the HubSpot API reference (``hubspot-api.md`` §6): OAuth for a multi-account app
 (authorize page with an Allow button or auto-approve, token exchange and refresh on the
 date-versioned and v1 paths, 30-minute tokens with ``hub_id``, introspection, revocation),
 contacts (list with ``after``, ``archived=true``, search with the 10,000-result cap, batch read,

@@ -1,6 +1,33 @@
 """JSON control API under ``/__emulator__/`` (alias ``/__fake__/``) for tests and demos: no auth,
 loopback only. ``?portal=<hub id>`` (or ``"portal"`` in a body) picks a portal; the default
-portal otherwise."""
+portal otherwise.
+
+    GET  /                      state summary (config, portals, call counters, tokens, webhooks)
+    POST /reset                 {seed?, contacts?, deals?, config?: {...}}: back to the start
+    POST /seed                  {dataset: contacts|demo, contacts: N, same_ms?, spacing_ms?,
+                                start_ms?}: 100,000 contacts in about a second
+    GET|PATCH /config           EmulatorConfig (auto_approve, rotate_refresh_tokens, ...)
+    GET|POST /contacts|/deals   list (``?archived=``, ``?ids=``) / create ``{properties}`` or
+                                ``{records: [...]}`` (``at_ms`` stamps them in one instant)
+    GET|PATCH|DELETE /contacts/{id}, /deals/{id}   read all properties / change / archive
+    POST /contacts/{id}/restore, /contacts/{id}/gdpr-delete, /contacts/merge {primary, merged}
+    POST /deals/{id}/associations {contacts, label?}; POST /deals/{id}/win {stage?};
+    POST /deals/win             win an open deal that has a contact with an email (or make one)
+    GET|POST /properties        definitions / plant one as-is (e.g. a calculated nps_score)
+    GET|DELETE /writes          every contact write the API accepted (batch update, PATCH)
+    GET|DELETE /calls           counters by endpoint, by path style, and of 429s by policy
+    GET|POST|DELETE /faults     {kind: 429|DAILY|SECONDLY|500|502|503|423|477|401, count?,
+                                seconds?, after?, target: api|search|token|all}
+    GET|PUT /limits             {ten_second_limit, search_per_second, daily_limit, rate_limits,
+                                reset_windows}
+    POST /tokens/expire         every access token expires now
+    GET|PUT /webhooks           WebhookConfig (target_url, duplicate_delivery, stale_timestamp,
+                                bad_signature, out_of_order, paused, retry_base_seconds, ...)
+    POST /webhooks/send         {events: [...], wait?, duplicate?, stale_timestamp?,
+                                bad_signature?, target_url?, retry?}: one signed request
+    GET|POST /webhooks/deliveries   the delivery log / {timeout}: wait until all settled
+    GET|POST /clock             {freeze?, advance?, unfreeze?}
+"""
 
 from __future__ import annotations
 
@@ -193,6 +220,32 @@ def win(state, req, rid):
 
 
 @_guard
+def win_any(state, req):
+    """The demo's "a deal is won in HubSpot": an open deal with a contact that has an email
+    (a new one for the first such contact when none is left) moves to the won stage."""
+    body = _body(req)
+    with state.lock:
+        portal = _portal(state, req, body)
+        for deal in sorted(portal.objects["deals"].values(), key=lambda d: d["id"]):
+            if deal["props"].get("hs_is_closed") == "true":
+                continue
+            if any(portal.live("contacts", cid)["props"].get("email")
+                   for cid, _ in portal.deal_contacts(deal["id"])):
+                break
+        else:
+            contact = next((r for r in portal.objects["contacts"].values()
+                            if portal.live("contacts", r["id"]) and r["props"].get("email")),
+                           None)
+            if contact is None:
+                return json_response({"error": "NOT_FOUND",
+                                      "message": "no contact with an email; seed first"}, 404)
+            deal = changes.create(state, portal, "deals", {
+                "dealname": "Demo deal", "dealstage": "contractsent", "pipeline": "default"})
+            portal.associate(deal["id"], contact["id"])
+    return win(state, req, rid=str(deal["id"]))
+
+
+@_guard
 def properties(state, req):
     """GET the contact property definitions; POST one as-is (no validation: e.g. a calculated
     ``nps_score`` or one of the wrong type, to test *Test Fields*)."""
@@ -329,6 +382,7 @@ ROUTES = [
     ("POST", _P + r"/contacts/(?P<rid>\d+)/gdpr-delete", gdpr_delete),
     ("POST", _P + r"/deals/(?P<rid>\d+)/associations", associate),
     ("POST", _P + r"/deals/(?P<rid>\d+)/win", win),
+    ("POST", _P + r"/deals/win", win_any),
     ("GET|PATCH|DELETE", _P + rf"/{_OBJ}/(?P<rid>\d+)", record),
     ("GET|POST", _P + r"/properties", properties),
     ("GET|DELETE", _P + r"/writes", writes),

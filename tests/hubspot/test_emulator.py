@@ -352,3 +352,13 @@ def test_forced_429s_and_the_daily_limit(hs, api):
     assert codes == [200, 200, 429]
     assert api("GET", "/crm/v3/objects/contacts").json()["policyName"] == "DAILY"
     assert hs.state.counts()["rate_limited_total"] == 4  # two forced, two daily
+
+
+def test_search_sees_a_write_only_after_the_index_lag(hs, api):
+    hs.state.configure(search_lag_seconds=30.0)
+    made = control(hs, "POST", "/contacts", json={"properties": {"email": "new@example.com"}})
+    assert made.status_code == 201
+    assert api.search({}).json()["total"] == 0
+    assert api("GET", f"/crm/v3/objects/contacts/{made.json()['id']}").status_code == 200
+    hs.state.clock.advance(31)
+    assert api.search({}).json()["total"] == 1
