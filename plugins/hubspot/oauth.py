@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
-from django.conf import settings
 
 from host.contracts import ConnectError, ConnectionResult, NeedsReconnect
 
 from . import paths, urls_check
+from .conf import settings
 
 SCOPES = ("oauth", "crm.objects.contacts.read", "crm.objects.contacts.write",
           "crm.objects.deals.read", "crm.schemas.contacts.write")

@@ -39,7 +39,7 @@ def platform_urls(scope):
 
 @hookimpl
 def platform_periodic_tasks():
-    from django.conf import settings
+    from .conf import settings
 
     return {"hubspot.sync_all": {"task": "hubspot.sync_all",
                                  "schedule": settings.HUBSPOT_SYNC_INTERVAL_MINUTES * 60.0}}

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
-
 from host.contracts import ContactPage, SyncPaused
 
 from . import contacts, errors, paths
 from .client import HubSpotClient
+from .conf import settings
 
 PAGE = 200  # search maximum
 ARCHIVED_PAGE = 100  # list maximum

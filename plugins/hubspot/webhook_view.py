@@ -5,7 +5,6 @@ work; events of another portal than the connected one are refused (403)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -15,6 +14,7 @@ from host.integrations import is_enabled
 from host.models import IntegrationConnection
 
 from . import webhooks
+from .conf import settings
 
 KEY = "hubspot"
 MAX_BYTES = 1_000_000

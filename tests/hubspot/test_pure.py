@@ -94,3 +94,9 @@ def test_field_checks_give_a_remedy():
     assert not calc.ok and "read-only" in calc.problem
     wrong = fields.check_definition("date", "last_survey_date", {"type": "string"})
     assert not wrong.ok and "date or datetime" in wrong.problem
+
+
+def test_dates_in_the_formats_hubspot_expects():
+    when = datetime(2026, 3, 12, 10, 4, 17, 969000, tzinfo=timezone(timedelta(hours=2)))
+    assert pushback.date_value(when) == "2026-03-12"
+    assert pushback.date_value(when, "datetime") == "2026-03-12T08:04:17.969Z"
