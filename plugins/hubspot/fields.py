@@ -39,6 +39,10 @@ class FieldCheck:
     missing: bool = False
     type: str = ""
 
+    @property
+    def label(self) -> str:
+        return LABELS[self.kind]
+
 
 def check_definition(kind: str, name: str, definition: dict | None) -> FieldCheck:
     """Pure: is ``definition`` (HubSpot's property JSON, or None when 404) usable for ``kind``?"""

@@ -7,8 +7,6 @@ from django import forms
 from host.forms import SiteFormMixin
 from host.trigger import AUTO, BOTH, MANUAL, sequences
 
-from . import fields
-
 MODES = [(MANUAL, "manual: Trigger only from the manual queue"),
          (AUTO, "auto: Trigger from won deal webhook events"),
          (BOTH, "both: Enable auto triggers and manual queue")]
@@ -34,9 +32,9 @@ class TriggerForm(SiteFormMixin, forms.Form):
 
 
 class FieldMapForm(SiteFormMixin, forms.Form):
-    nps = forms.CharField(label=fields.LABELS["nps"], max_length=100)
-    csat = forms.CharField(label=fields.LABELS["csat"], max_length=100)
-    date = forms.CharField(label=fields.LABELS["date"], max_length=100)
+    nps = forms.CharField(label="NPS score field", max_length=100)
+    csat = forms.CharField(label="CSAT score field", max_length=100)
+    date = forms.CharField(label="Last survey date field", max_length=100)
 
     def clean(self):
         data = super().clean()
