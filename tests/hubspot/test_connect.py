@@ -105,3 +105,11 @@ def test_an_expired_token_answer_refreshes_and_retries_once(hs, client_a, org_a)
         answer = HubSpotClient(get_connection("hubspot")).call("GET", paths.pipelines("deals"))
     assert answer["results"]
     assert token_calls(hs, "refresh_token") == 1
+
+
+def test_setup_error_names_the_missing_settings(client_a, settings):
+    settings.HUBSPOT_CLIENT_ID, settings.HUBSPOT_CLIENT_SECRET = "", "set"
+    page = page_text(client_a.get("/settings/integrations/hubspot"))
+    assert "<code>HUBSPOT_CLIENT_ID</code>" in page and "HUBSPOT_CLIENT_SECRET" not in page
+    answer = page_text(client_a.post("/settings/integrations/hubspot/connect", follow=True))
+    assert "OAuth setup error: HUBSPOT_CLIENT_ID is not set." in answer
