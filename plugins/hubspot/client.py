@@ -5,7 +5,8 @@
 
 Every call: a fresh token (refreshed ``REFRESH_AHEAD`` before expiry, single-flight through the
 host's ``refresh_credentials`` row lock), the portal's shared rate budget (``ratelimit``), a
-timeout, then 401 ``EXPIRED_AUTHENTICATION`` → refresh once and retry; 429 and 5xx → back off
+timeout, then a 401 (``EXPIRED_AUTHENTICATION`` or ``INVALID_AUTHENTICATION``) → refresh once and
+retry (a refresh HubSpot refuses raises ``NeedsReconnect``); 429 and 5xx → back off
 and retry (``Retry-After`` when sent, else the reference's per-policy pauses, §5.4); anything else
 → ``errors.HubSpotError`` with HubSpot's message. ``api_calls`` counts requests sent.
 """
@@ -32,8 +33,9 @@ def backoff(exc: errors.HubSpotError, attempt: int) -> float:
     """Seconds to wait before retry ``attempt`` (1-based), after §5.4."""
     if isinstance(exc, errors.RateLimited) and exc.retry_after is not None:
         return exc.retry_after
-    if isinstance(exc, errors.RateLimited):
-        base = 1.0 if "secondly" in exc.message.lower() else 10.0
+    if isinstance(exc, errors.RateLimited):  # the search's per-second limit names no policy
+        secondly = not exc.policy and "secondly limit" in exc.message.lower()
+        base = 1.0 if secondly else 10.0
     else:
         base = 0.5
     return base * attempt + random.uniform(0, base / 4)  # noqa: S311 - jitter, not security
@@ -81,7 +83,7 @@ class HubSpotClient:
             if resp.status_code in ok:
                 return resp.json() if resp.content else None
             exc = errors.from_response(resp.status_code, resp.text, resp.headers.get("Retry-After"))
-            if resp.status_code == 401 and not refreshed and exc.category != "INVALID_AUTHENTICATION":
+            if resp.status_code == 401 and not refreshed:  # expired or revoked: refresh once
                 token, refreshed = self._token(force=True), True
                 continue
             if not exc.retryable or attempt == MAX_ATTEMPTS:

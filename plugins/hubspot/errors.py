@@ -75,7 +75,7 @@ def from_response(status: int, text: str, retry_after: str | None = None) -> Hub
         cls = DailyLimit if policy == "DAILY" else RateLimited
         return cls(f"HubSpot rate limit reached: {message}", policy=policy, retry_after=seconds,
                    status=status, category=category or "RATE_LIMIT")
-    if status >= 500 or status in (423, 477) or not body and status >= 500:
+    if status >= 500 or status in (423, 477):
         return Transient(f"HubSpot is unavailable (HTTP {status}): {message}"[:500], status=status,
                          category=category)
     if status == 404:

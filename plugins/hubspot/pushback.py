@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from host.contracts import PushbackResult, ScoreUpdate
+from host.contracts import NeedsReconnect, PushbackResult, ScoreUpdate
 
 from . import errors, fields, paths
 
@@ -93,7 +93,10 @@ def _write_chunk(client, values: dict[str, dict]) -> dict[str, Outcome]:
 
 
 def write_batch(client, scores: list[ScoreUpdate], mapping: dict[str, str]) -> list[PushbackResult]:
-    outcomes = write_records(client, properties_by_contact(scores, mapping))
+    try:
+        outcomes = write_records(client, properties_by_contact(scores, mapping))
+    except NeedsReconnect as exc:  # the host has marked the connection; nothing was written
+        return [PushbackResult(s.response_id, "failed", str(exc)) for s in scores]
     results = []
     for score in scores:
         if score.kind not in mapping:

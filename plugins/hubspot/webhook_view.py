@@ -30,7 +30,8 @@ def webhook(request):
         return error(405, "METHOD_NOT_ALLOWED", "Use POST.")
     if not is_enabled(KEY):
         return error(404, "NOT_FOUND", "HubSpot is not enabled for this organization.")
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BYTES:
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > MAX_BYTES:
         return error(413, "PAYLOAD_TOO_LARGE", f"The body is larger than {MAX_BYTES:,} bytes.")
     body = request.body
     try:
