@@ -31,7 +31,7 @@ MAX_ATTEMPTS = 5
 
 def backoff(exc: errors.HubSpotError, attempt: int) -> float:
     """Seconds to wait before retry ``attempt`` (1-based), after §5.4."""
-    if isinstance(exc, errors.RateLimited) and exc.retry_after is not None:
+    if isinstance(exc, errors.Transient) and exc.retry_after is not None:
         return exc.retry_after
     if isinstance(exc, errors.RateLimited):  # the search's per-second limit names no policy
         secondly = not exc.policy and "secondly limit" in exc.message.lower()

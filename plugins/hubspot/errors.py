@@ -21,12 +21,15 @@ class HubSpotError(Exception):
 class Transient(HubSpotError):
     retryable = True
 
+    def __init__(self, message: str, retry_after: float | None = None, **kw):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after  # seconds, when HubSpot said (Retry-After)
+
 
 class RateLimited(Transient):
     def __init__(self, message: str, policy: str = "", retry_after: float | None = None, **kw):
-        super().__init__(message, **kw)
+        super().__init__(message, retry_after=retry_after, **kw)
         self.policy = policy
-        self.retry_after = retry_after
 
 
 class DailyLimit(RateLimited):
@@ -69,15 +72,15 @@ def from_response(status: int, text: str, retry_after: str | None = None) -> Hub
     body = _body(text)
     category = str(body.get("category") or "")
     message = str(body.get("message") or "").strip() or f"HTTP {status}"
+    seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
     if is_rate_limit(status, body):
         policy = str(body.get("policyName") or "")
-        seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
         cls = DailyLimit if policy == "DAILY" else RateLimited
         return cls(f"HubSpot rate limit reached: {message}", policy=policy, retry_after=seconds,
                    status=status, category=category or "RATE_LIMIT")
     if status >= 500 or status in (423, 477):
         return Transient(f"HubSpot is unavailable (HTTP {status}): {message}"[:500], status=status,
-                         category=category)
+                         category=category, retry_after=seconds)
     if status == 404:
         return NotFound(message, status=status, category=category or "OBJECT_NOT_FOUND")
     if status == 400 and category == "VALIDATION_ERROR":
