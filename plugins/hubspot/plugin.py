@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from host import hookspecs
 from host.contracts import (
     AuthorizationRequest,
     Capability,
@@ -46,7 +47,7 @@ def platform_periodic_tasks():
 
 
 @hookimpl
-def connect_begin(connection, state, request):
+def connect_begin(connection, state):  # no form fields and no request: valid for either spec
     error = oauth.setup_error()
     if error:
         raise ConnectError(error)
@@ -119,13 +120,17 @@ def trigger_interpret_events(connection, events):
     return interpret_batch(connection, events)
 
 
-@hookimpl
-def pushback_scores(connection, scores):
-    from .pushback import push
+# Today's pushback hooks, declared only while the host has them: the host outbox replaces both
+# with ``pushback_write`` (to be wired to ``pushback.write_records``), and pluggy refuses a
+# hookimpl without a hookspec at start-up, so the merge must not leave these behind.
+if hasattr(hookspecs, "pushback_scores"):
+    @hookimpl
+    def pushback_scores(connection, scores):
+        from .pushback import push
 
-    return push(connection, scores)
+        return push(connection, scores)
 
-
-@hookimpl
-def pushback_backlog(connection):
-    return 0  # scores are written at once; the host's outbox will own the backlog
+if hasattr(hookspecs, "pushback_backlog"):
+    @hookimpl
+    def pushback_backlog(connection):
+        return 0  # scores are written at once; the host outbox owns the backlog
