@@ -12,6 +12,7 @@ BENCHMARKS = [
     "benchmarks.org_creation",
     "benchmarks.enrollment",
     "benchmarks.sync",
+    "benchmarks.hubspot",
     "benchmarks.webhook_ingest",
     "benchmarks.pushback",
     "benchmarks.api_latency",

@@ -178,11 +178,6 @@ class IntegrationHooks:
         return self._call("pushback_create_fields", connection=connection, mapping=mapping,
                           checks=checks)
 
-    def implements(self, name: str) -> bool:
-        """Whether this integration's plugin implements the optional hook ``name``."""
-        hook = getattr(get_plugin_manager().hook, name)
-        return any(impl.plugin is self.integration.plugin for impl in hook.get_hookimpls())
-
 
 class WebhookHooks:
     """One integration's webhook hooks, for the host's ingress (``host.webhooks.ingress``).
@@ -220,6 +215,16 @@ runtime = RuntimeHooks()
 def integration(key: str) -> IntegrationHooks:
     """The hooks of integration ``key``; ``PermissionError`` if the current org disabled it."""
     return IntegrationHooks(key)
+
+
+def implements(key: str, name: str) -> bool:
+    """Whether integration ``key``'s plugin implements the optional hook ``name`` (e.g. to offer
+    *Create missing fields*); any schema, no call made."""
+    from host.integrations import get_integration
+
+    plugin = get_integration(key).plugin
+    return any(impl.plugin is plugin for impl in getattr(get_plugin_manager().hook,
+                                                         name).get_hookimpls())
 
 
 def webhook(key: str) -> WebhookHooks:

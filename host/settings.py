@@ -29,7 +29,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Plugins -------------------------------------------------------------------------------------
 # Built-in plugins: the pluggy module of each; its package is a Django app in every org schema.
-BUILTIN_PLUGINS = ["plugins.sequences.plugin", "plugins.salesforce.plugin"]
+BUILTIN_PLUGINS = [
+    "plugins.sequences.plugin", "plugins.salesforce.plugin", "plugins.hubspot.plugin",
+]
 PLATFORM_PLUGINS = discover_plugins(BUILTIN_PLUGINS, group="demeterrr.plugins")
 
 SHARED_APPS = [

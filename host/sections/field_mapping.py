@@ -86,7 +86,7 @@ class FieldMappingSection:
         """The plugin implements ``pushback_create_fields`` and names its button."""
         if not self.spec.create_label:
             return False
-        return hooks.integration(self.key).implements("pushback_create_fields")
+        return hooks.implements(self.key, "pushback_create_fields")
 
     def context(self, request, conn) -> dict:
         return {"mapping_form": MappingForm(self.spec, initial=pushback.mapping(conn, self.spec)),
