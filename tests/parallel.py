@@ -16,7 +16,9 @@ so no long test starts last while the other workers idle.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import random
 
 import pytest
 
@@ -92,6 +94,25 @@ def pytest_xdist_make_scheduler(config, log):
             return group if group != nodeid else _module(nodeid)
 
     return ModuleGroupScheduling(config, log)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session):
+    """Every worker must collect the same test ids, and some are made at import time from
+    ``uuid.uuid4()`` or ``random`` (a made-up id in a parametrized path): during collection both
+    draw from one stream per run (xdist's run id), after it from the OS again."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        return (yield)
+    stream = random.Random(hashlib.sha256(run.encode()).digest())
+    real_urandom = os.urandom
+    os.urandom = stream.randbytes  # what uuid.uuid4() reads; secrets keeps its own reference
+    random.seed(run)
+    try:
+        return (yield)
+    finally:
+        os.urandom = real_urandom
+        random.seed()
 
 
 # In each worker, after pytest-django's reordering (also tryfirst, registered later, so it runs
