@@ -23,8 +23,13 @@ $(TEST_PLUGINS): $(INSTALLED) $(shell find tests/plugins -type f -not -path '*/_
 run: $(INSTALLED)
 	$(BIN)/python -m devtools.dev run
 
+# The suite runs on TEST_WORKERS pytest-xdist processes (one per core by default), each with its
+# own database, Redis database and emulator (tests/parallel.py). ARGS naming test files or
+# folders (tests/...) run in this one process instead; ARGS="-n 2 tests/x" overrides either.
+TEST_WORKERS ?= auto
 test: $(INSTALLED) $(TEST_PLUGINS)
-	$(BIN)/python -m devtools.dev test $(ARGS)
+	$(BIN)/python -m devtools.dev test --dist loadgroup \
+	  -n $(if $(filter tests%,$(ARGS)),0,$(TEST_WORKERS)) $(ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

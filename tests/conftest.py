@@ -26,8 +26,12 @@ def pytest_configure(config):
         raise pytest.UsageError(
             "The fake CRM test plugin is not installed: run the tests with `make test`."
         ) from None
-    _reserve_emulator_port()
-    _reserve_hubspot_emulator_port()
+    if not _is_xdist_controller(config):  # each xdist worker has its own emulators
+        fresh = hasattr(config, "workerinput")
+        _reserve_emulator_port(fresh=fresh)
+        _reserve_hubspot_emulator_port(fresh=fresh)
+    else:  # the database the first worker builds and the others copy (``_test_database``)
+        os.environ["TEST_DB_TEMPLATE"] = f"test_platform_tpl_{uuid.uuid4().hex[:12]}"
 
 
 def _free_port() -> int:
@@ -36,23 +40,34 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _reserve_hubspot_emulator_port() -> None:
+def _reserve_hubspot_emulator_port(fresh: bool = False) -> None:
     """As for Salesforce: the session's HubSpot emulator gets its port now, and every process the
-    run starts sees it as ``HUBSPOT_API_URL`` and ``HUBSPOT_AUTH_URL`` (one host serves both)."""
-    if "TEST_HUBSPOT_EMULATOR_PORT" in os.environ:
+    run starts sees it as ``HUBSPOT_API_URL`` and ``HUBSPOT_AUTH_URL`` (one host serves both).
+    An xdist worker (``fresh``) always takes a port of its own."""
+    if "TEST_HUBSPOT_EMULATOR_PORT" in os.environ and not fresh:
         return
     port = _free_port()
     os.environ["TEST_HUBSPOT_EMULATOR_PORT"] = str(port)
     os.environ["HUBSPOT_API_URL"] = os.environ["HUBSPOT_AUTH_URL"] = f"http://127.0.0.1:{port}"
 
 
-def _reserve_emulator_port() -> None:
+def pytest_unconfigure(config):
+    template = os.environ.get("TEST_DB_TEMPLATE")
+    if _is_xdist_controller(config) and template:
+        _admin_sql(f'DROP DATABASE IF EXISTS "{template}"')
+        (ROOT / ".dev" / f"{template}.lock").unlink(missing_ok=True)
+
+
+def _is_xdist_controller(config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def _reserve_emulator_port(fresh: bool = False) -> None:
     """The session's Salesforce emulator listens on one port chosen now, and every process this
     run starts (workers, beat, gunicorn) is configured with it as ``SALESFORCE_LOGIN_URL``: the
-    platform only speaks plain HTTP to the loopback emulator its operator configured."""
-    import socket
-
-    if "TEST_EMULATOR_PORT" in os.environ:
+    platform only speaks plain HTTP to the loopback emulator its operator configured. An xdist
+    worker (``fresh``) always takes a port of its own."""
+    if "TEST_EMULATOR_PORT" in os.environ and not fresh:
         return
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -62,31 +77,98 @@ def _reserve_emulator_port() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request, django_test_environment, django_db_blocker):
+def django_db_setup(request, django_test_environment, django_db_modify_db_settings,
+                    django_db_blocker):
     """A fresh test database with the org template schema and two organizations A and B.
 
     Always created, even for a run whose tests only use committed data (worker and server
-    tests), so no test ever touches the development database.
+    tests), so no test ever touches the development database. Under pytest-xdist each worker
+    has its own (``django_db_modify_db_settings`` adds ``_gw0``, ``_gw1``... to the name).
     """
-    from django.test.utils import setup_databases, teardown_databases
-
-    from host.management.commands.setup_platform import ensure_public_tenant, migrate_template
-    from tenants.services import create_organization
+    from django.test.utils import teardown_databases
 
     with django_db_blocker.unblock():
-        db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        db_cfg = _test_database()
         assert settings.DATABASES["default"]["NAME"].startswith("test_")
-        ensure_public_tenant()
-        migrate_template()
-        for slug in ("org-a", "org-b"):
-            create_organization(slug, f"Org {slug[-1].upper()}",
-                                owner_email=f"owner@{slug}.example", owner_password=PASSWORD)
     yield
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         _disconnect_others()
         connection.close()
         teardown_databases(db_cfg, verbosity=0)
+
+
+def _test_database():
+    """Create this process's test database; return what ``teardown_databases`` needs.
+
+    In a serial run: migrations, the org template schema and orgs A and B. Under pytest-xdist
+    the first worker does that once and copies its database as ``TEST_DB_TEMPLATE`` (named by
+    the controller, dropped by it at the end); every other worker's is a copy of that
+    (``CREATE DATABASE ... TEMPLATE``: seconds, instead of every migration on a busy machine).
+    """
+    from django.test.utils import setup_databases
+
+    template = os.environ.get("TEST_DB_TEMPLATE")
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not template:
+        db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        _populate_test_database()
+        _no_commit_wait(connection.settings_dict["NAME"])
+        return db_cfg
+    import fcntl
+
+    lock_path = ROOT / ".dev" / f"{template}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one builder; the others wait, then copy
+        if not _database_exists(template):
+            db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+            _populate_test_database()
+            connection.close()  # a database with sessions cannot be copied
+            _admin_sql(f'CREATE DATABASE "{template}" TEMPLATE "{connection.settings_dict["NAME"]}"')
+            _no_commit_wait(connection.settings_dict["NAME"])
+            return db_cfg
+        old_name = connection.settings_dict["NAME"]
+        name = connection.creation._get_test_db_name()  # test_platform_gw1: the xdist suffix
+        _admin_sql(f'DROP DATABASE IF EXISTS "{name}"',
+                   f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = name
+    _no_commit_wait(name)
+    return [(connection, old_name, True)]
+
+
+def _no_commit_wait(name: str) -> None:
+    """Commits on the test database return before their WAL is flushed to disk (a crash may lose
+    the last ones, which a test database never needs); the sessions opened from now on (this
+    process's next one, workers, servers) get it."""
+    _admin_sql(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
+    connection.close()
+
+
+def _populate_test_database() -> None:
+    from host.management.commands.setup_platform import ensure_public_tenant, migrate_template
+    from tenants.services import create_organization
+
+    ensure_public_tenant()
+    migrate_template()
+    for slug in ("org-a", "org-b"):
+        create_organization(slug, f"Org {slug[-1].upper()}",
+                            owner_email=f"owner@{slug}.example", owner_password=PASSWORD)
+
+
+def _admin_sql(*statements: str) -> None:
+    """Statements outside any database of the test run (CREATE/DROP DATABASE)."""
+    import psycopg
+
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def _database_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
 def _disconnect_others() -> None:
@@ -186,9 +268,12 @@ def celery_eager():
 
 @pytest.fixture
 def committed_org(django_db_setup, django_db_blocker):
-    """A fresh organization in committed (autocommit) mode, dropped afterwards.
+    """A fresh organization in committed (autocommit) mode, deleted afterwards.
 
-    For tests whose other side (a worker process, a server thread) must see the data.
+    For tests whose other side (a worker process, a server thread) must see the data. The org's
+    rows (organization, domain, memberships) are deleted at teardown, so no later test or task
+    sees it; its schema is left to go with the test database at the end of the session:
+    ``DROP SCHEMA`` per test cost seconds, and waited on locks a worker still held.
     """
     from tenants.services import create_organization
 
@@ -205,7 +290,14 @@ def committed_org(django_db_setup, django_db_blocker):
         yield make
         connection.set_schema_to_public()
         for org in created:
-            _drop(org)
+            _forget(org)
+
+
+def _forget(org) -> None:
+    """Delete a committed test org's rows; its schema stays until the test database is dropped."""
+    from tenants.models import Organization
+
+    Organization.objects.filter(pk=org.pk).delete()  # the queryset's delete drops no schema
 
 
 def _drop(org, attempts: int = 5) -> None:

@@ -48,7 +48,8 @@ def _drop_database() -> None:
 
 
 def _redis_url() -> str:
-    return settings.REDIS_URL.rsplit("/", 1)[0] + "/3"  # the test run uses /1, make run /0
+    # make run uses /0, a serial test run /1, xdist workers /4 and up (tests/parallel.py)
+    return settings.REDIS_URL.rsplit("/", 1)[0] + "/3"
 
 
 def _tls(workdir):

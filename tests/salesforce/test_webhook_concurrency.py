@@ -1,9 +1,11 @@
-"""1,000 deliveries of one notification at concurrency 50 → one event, one sending."""
+"""1,000 deliveries of one notification at concurrency 50 → one event, one sending.
+
+No bound on the wall-clock time: on a shared machine it measures the neighbours. Every delivery
+must be answered (each request has a 30 s timeout) with the Ack, and exactly once processed."""
 
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -38,13 +40,11 @@ def test_one_notification_delivered_1000_times_concurrently(live):
         response = session.post(url, data=body, headers=headers, timeout=30)
         return response.status_code, response.text
 
-    started = time.monotonic()
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         results = list(pool.map(deliver, range(DELIVERIES)))
-    elapsed = time.monotonic() - started
+    assert len(results) == DELIVERIES
     assert {status for status, _ in results} == {200}
     assert all(text == ACK for _, text in results)
     [event] = live.settle()
     assert event.status == "processed" and event.attempts == 1
     assert len(live.sendings(opp)) == 1
-    assert elapsed < 60, elapsed
