@@ -38,12 +38,17 @@ def _sequence(name: str, survey: Survey, reminder: bool) -> Sequence:
     return sequence
 
 
-def seed(org) -> str:
+def seed_sequences() -> tuple[Sequence, Sequence]:
+    """The demo's two active sequences (NPS with a reminder, CSAT), without any sending."""
     ensure_default_surveys()
     nps = Survey.objects.filter(kind=Survey.Kind.NPS).order_by("created_at").first()
     csat = Survey.objects.filter(kind=Survey.Kind.CSAT).order_by("created_at").first()
-    sequence = _sequence(DEMO_SEQUENCE, nps, reminder=True)
-    support = _sequence(DEMO_CSAT_SEQUENCE, csat, reminder=False)
+    return (_sequence(DEMO_SEQUENCE, nps, reminder=True),
+            _sequence(DEMO_CSAT_SEQUENCE, csat, reminder=False))
+
+
+def seed(org) -> str:
+    sequence, support = seed_sequences()
     answered = seed_answers(sequence, support)
     return (f"Sequence '{DEMO_SEQUENCE}' is {sequence.status} (survey email at once, reminder "
             f"after 72 h); {answered} answered demo surveys on the home page")

@@ -226,12 +226,12 @@ def test_a_concurrent_claim_of_the_same_account_loses_cleanly(client_a, client_b
 
 def test_a_routed_event_is_processed_in_its_org_and_enrolls_there_only(client_a, org_a, org_b):
     from host.events import process_event
-    from plugins.sequences.demo import DEMO_SEQUENCE, seed
+    from plugins.sequences.demo import DEMO_SEQUENCE, seed_sequences
     from plugins.sequences.models import Sending, Sequence
 
     connect(client_a, org_a, "acct-A")
     with org_a:
-        seed(org_a)
+        seed_sequences()
         sequence_id = str(Sequence.objects.get(name=DEMO_SEQUENCE).pk)
     assert post([event(1, "acct-A", sequence_id=sequence_id)]).status_code == 202
     with org_a:

@@ -23,11 +23,11 @@ PAGE = "/settings/integrations/salesforce"
 @pytest.fixture
 def sequences_a(org_a):
     """The demo's active sequence plus a draft one, in org A."""
-    from plugins.sequences.demo import DEMO_SEQUENCE, seed
+    from plugins.sequences.demo import DEMO_SEQUENCE, seed_sequences
     from plugins.sequences.models import Sequence
 
     with org_a:
-        seed(org_a)
+        seed_sequences()
         draft = Sequence.objects.create(name="Draft follow-up")
         active = Sequence.objects.get(name=DEMO_SEQUENCE)
     return str(active.pk), str(draft.pk)

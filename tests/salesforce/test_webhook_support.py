@@ -110,7 +110,7 @@ class LiveOrg:
 def live_fixture(sf, http_server, committed_org):
     """A fresh org connected to a freshly seeded emulator, mode both + an active sequence, with
     its own webhook secret."""
-    from plugins.sequences.demo import DEMO_SEQUENCE, seed
+    from plugins.sequences.demo import DEMO_SEQUENCE, seed_sequences
     from plugins.sequences.models import Sequence
 
     org = committed_org("wh")
@@ -118,7 +118,7 @@ def live_fixture(sf, http_server, committed_org):
     sf.state.seed("demo", contacts=40, accounts=3, opportunities=8)
     live = LiveOrg(org=org, server=http_server, sf=sf)
     with org:
-        seed(org)
+        seed_sequences()
         live.sequence_id = str(Sequence.objects.get(name=DEMO_SEQUENCE).pk)
         live.secret = secrets.rotate(get_connection(KEY))
     live.configure("both")
