@@ -23,10 +23,9 @@ from api.keys import create_key
 from api.scopes import SCOPES
 from host.contracts import ExternalContact, TriggerContact
 from host.integrations import get_connection
-from host.models import InboundEvent, SyncRun
+from host.models import InboundEvent, PushbackItem, SyncRun
 from host.sync import apply_contacts
 from host.trigger import enroll
-from plugins.salesforce.models import PushbackItem
 from plugins.sequences.models import Sending
 from plugins.sequences.responses import record_response
 from tenants.models import Membership
@@ -124,7 +123,8 @@ def walk_org(http_server, committed_org, emulator, settings, celery_eager):
                 payload={"name": f"{LONG} — renewal {n}", "opportunity_id": f"0065w000020{n:04d}AAO"})
         for n, status in enumerate(("written", "failed")):
             PushbackItem.objects.create(
-                response_id=f"00000000-0000-0000-0000-00000000000{n}", contact_id=answered.contact_id,
+                provider="salesforce", response_id=f"00000000-0000-0000-0000-00000000000{n}",
+                contact_id=answered.contact_id,
                 external_id=SF_IDS[n], kind="nps", score=9, answered_at=now - timedelta(hours=n),
                 status=status, fields={"NPS_Score__c": 9, "Last_Survey_Date__c": "2026-11-30"},
                 error_code="INVALID_FIELD_FOR_INSERT_UPDATE" if status == "failed" else "",

@@ -240,8 +240,8 @@ def test_beat_fans_out_only_to_orgs_with_due_scores(org_a, org_b, monkeypatch):
     from host.celery_app import app
     from host.tasks import push_all
 
-    _connect(org_a)
-    _connect(org_b)
+    _connect(org_a, account="acct-A")
+    _connect(org_b, account="acct-B")  # one account is one org's (the webhook routing table)
     sent = []
     monkeypatch.setattr(app.Task, "apply_async",
                         lambda self, *a, **k: sent.append((self.name, k["headers"])))
