@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from host import hooks, log_context, metrics
@@ -21,24 +22,70 @@ BATCH_SIZE = 100  # events interpreted together (one Outbound Message holds up t
 
 
 def accept_event(provider: str, dedupe_key: str, kind: str, payload: dict) -> tuple[InboundEvent, bool]:
-    """Store an event unless its dedupe key was seen; enqueue processing after commit.
+    """One event: see ``accept_events``."""
+    return accept_events(provider, [(dedupe_key, kind, payload)])[0]
 
-    Returns ``(event, created)``. Callers acknowledge the sender once this returned: the row
-    is committed (or was already there). If the broker is down, the sweeper picks it up later.
+
+def accept_events(provider: str, events) -> list[tuple[InboundEvent, bool]]:
+    """Store the events whose dedupe key was not seen before, and enqueue their processing.
+
+    ``events`` are ``(dedupe_key, kind, payload)`` items (or objects with those attributes).
+    Returns ``(event, created)`` per item, in order. One ``INSERT ... ON CONFLICT DO NOTHING``
+    for the whole batch (atomic by itself: no transaction or savepoint round trips on the
+    request path), plus one SELECT only when some keys were seen before. Callers acknowledge the
+    sender once this returned: the rows are committed (or were already there), and processing
+    is published after the caller's transaction, if any, commits. If the broker is down, the
+    sweeper picks the events up later.
     """
     from host.tasking import enqueue
     from host.tasks import process_event_task
 
-    try:
-        with transaction.atomic():
-            event = InboundEvent.objects.create(
-                provider=provider, dedupe_key=dedupe_key[:255], kind=kind, payload=payload
-            )
+    items = [(e[0], e[1], e[2]) if isinstance(e, tuple) else (e.dedupe_key, e.kind, e.payload)
+             for e in events]
+    keys = [key[:255] for key, _, _ in items]
+    first = {}  # a key twice in one batch is stored once, from its first item
+    for index, key in enumerate(keys):
+        first.setdefault(key, index)
+    now = timezone.now()
+    created = _insert_new(provider, [(key, items[i][1][:50], items[i][2])
+                                     for key, i in first.items()], now)
+    seen = set(keys) - set(created)
+    existing = {e.dedupe_key: e for e in InboundEvent.objects.filter(
+        provider=provider, dedupe_key__in=seen)} if seen else {}
+    result, announced = [], set()
+    for index, key in enumerate(keys):
+        if key in created and first[key] == index:
+            event = InboundEvent(pk=created[key], provider=provider, dedupe_key=key,
+                                 kind=items[index][1][:50], payload=items[index][2],
+                                 received_at=now)
+            created[key] = event
+            announced.add(key)
             enqueue(process_event_task, event.pk)
-    except IntegrityError:
-        return InboundEvent.objects.get(provider=provider, dedupe_key=dedupe_key[:255]), False
-    metrics.inc("webhook_events_received", integration=provider)
-    return event, True
+            result.append((event, True))
+        else:
+            result.append((created.get(key) or existing[key], False))
+    metrics.inc("webhook_events_received", len(announced), integration=provider)
+    return result
+
+
+def _insert_new(provider: str, rows: list[tuple[str, str, dict]], now) -> dict[str, int]:
+    """Insert the rows whose (provider, dedupe key) is new; ``{dedupe_key: id}`` of those."""
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.db import connection
+
+    if not rows:
+        return {}
+    table = connection.ops.quote_name(InboundEvent._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s::jsonb, %s, '', '{}'::jsonb, 0, %s)"] * len(rows))
+    params = [value for key, kind, payload in rows for value in (
+        provider, key, kind, json.dumps(payload, cls=DjangoJSONEncoder),
+        InboundEvent.Status.PENDING, now)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (provider, dedupe_key, kind, payload, status, reason, "  # noqa: S608  # nosec B608 - the model's own table, values bound
+            f"result, attempts, received_at) VALUES {values} "
+            "ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING dedupe_key, id", params)
+        return dict(cursor.fetchall())
 
 
 def process_event(event_id: int) -> InboundEvent:

@@ -29,7 +29,7 @@ from host.contracts import (
     WebhookRequest,
     WebhookStyle,
 )
-from host.events import accept_event
+from host.events import accept_events
 from host.integrations import is_enabled, registry
 from host.webhooks import routes, secrets
 
@@ -109,8 +109,7 @@ def webhook(request, key: str):
         refused = _other_account(integration, connection, secret, parsed)
         if refused is not None:
             return refused
-        with transaction.atomic():
-            stored = [accept_event(key, e.dedupe_key, e.kind, e.payload) for e in parsed.events]
+        stored = accept_events(key, parsed.events)  # one INSERT, committed on return
     else:
         if any(not e.account_id for e in parsed.events):
             return error(400, "VALIDATION_ERROR", "Each event must name its account.")
@@ -153,7 +152,7 @@ def _route(key: str, events) -> list[tuple[object, bool]]:
                     _record_unrouted(UnroutedWebhookEvent, key, account, event, reason)
                 continue
             with tenant_context(org):
-                stored += [accept_event(key, e.dedupe_key, e.kind, e.payload) for e in items]
+                stored += accept_events(key, items)
     return stored
 
 
