@@ -19,6 +19,7 @@ from host.contracts import PushbackResult
 from . import errors, paths
 
 BATCH = 100
+DAILY_DEFER = 3600.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,11 @@ def _write_chunk(client, values: dict[str, dict]) -> dict[str, Outcome]:
             "failed", f"{exc.message} Run Test Fields on the HubSpot settings page, then click "
                       "Retry failed.", code=exc.category or "VALIDATION_ERROR"))
     except errors.RateLimited as exc:
-        return dict.fromkeys(values, Outcome("rate_limited", exc.message, True, exc.retry_after,
-                                             code=exc.category or "RATE_LIMIT"))
+        after = exc.retry_after
+        if after is None and isinstance(exc, errors.DailyLimit):
+            after = DAILY_DEFER  # the portal's day ends at its own midnight: look again hourly
+        return dict.fromkeys(values, Outcome("rate_limited", exc.message, True, after,
+                                             code=exc.policy or "RATE_LIMIT"))
     except errors.HubSpotError as exc:
         return dict.fromkeys(values, Outcome("failed", exc.message, exc.retryable,
                                              code=exc.category))
