@@ -63,7 +63,7 @@ def platform_integrations():
             style=WebhookStyle.APP,
             secret_setting="HUBSPOT_CLIENT_SECRET",  # noqa: S106 - a setting name
             event_name="won deal", record_label="Deal", account_word="account",
-            record_id_key="object_id", record_name_key="stage"),
+            record_id_key="object_id", record_name_key="deal_name"),
         sync_interval_setting="HUBSPOT_SYNC_INTERVAL_MINUTES",
         html_id="hs", render_settings_page=_render_settings,
         connection_facts=(("HubSpot account (hub ID)", "hub_id"), ("Domain", "hub_domain")),
