@@ -21,7 +21,9 @@ class EmulatorUnavailable(Exception):
 
 
 def _base() -> str:
-    return str(getattr(settings, "HUBSPOT_API_URL", "") or "").rstrip("/")
+    from plugins.hubspot.conf import settings as hubspot  # the plugin's own settings module
+
+    return str(hubspot.HUBSPOT_API_URL or "").rstrip("/")
 
 
 def available() -> bool:

@@ -12,3 +12,10 @@ def org_base_url(org) -> str:
     port = settings.ORG_URL_PORT
     suffix = f":{port}" if port and port not in ("80", "443") else ""
     return f"{settings.ORG_URL_SCHEME}://{org.get_primary_domain().domain}{suffix}"
+
+
+def public_base_url() -> str:
+    """The platform's own (public) host, e.g. for app-level webhooks (one URL for every org)."""
+    port = settings.ORG_URL_PORT
+    suffix = f":{port}" if port and port not in ("80", "443") else ""
+    return f"{settings.ORG_URL_SCHEME}://{settings.PLATFORM_DOMAIN}{suffix}"

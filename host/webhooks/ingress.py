@@ -103,7 +103,9 @@ def webhook(request, key: str):
         return error(413, "PAYLOAD_TOO_LARGE", f"The body is larger than {limit:,} bytes.")
     except WebhookRejected as exc:
         return error(exc.status, exc.code, exc.message, exc.details)
-    if not isinstance(parsed, WebhookParse) or not parsed.events:
+    if not isinstance(parsed, WebhookParse) or not (parsed.events or parsed.reply):
+        # A batch with nothing the plugin acts on is acknowledged with its ``reply`` (the CRM
+        # would otherwise retry it), never stored.
         return error(400, "VALIDATION_ERROR", "The webhook holds no event.")
     if spec.style == WebhookStyle.PER_ORG:
         refused = _other_account(integration, connection, secret, parsed)

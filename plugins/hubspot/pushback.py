@@ -1,12 +1,12 @@
-"""Scores → contact properties, one batch update per 100 contacts (reference §4.3).
+"""Score pushback, the HubSpot part: write one batch of the host's outbox (100 contacts) with
+one batch update (reference §4.3). Queueing, retries, deferral and newest-score-wins are the
+host's (``host.pushback``); this module turns HubSpot's answers into per-item results.
 
-``write_records`` is "write these records now, one outcome per record" — the shape of the host
-outbox's ``pushback_write`` hook: HubSpot refuses a whole batch for one bad value (400) and
-leaves unknown or merged-away ids out (207 / missing from ``results``), so each record's outcome
-is read back from the answer; a 429 is an outcome (``rate_limited``), not an error. ``push`` is
-today's ``pushback_scores`` hook on top: newest score per contact and kind, and
-``last_survey_date`` as the answer's day at midnight UTC (``YYYY-MM-DD``), as HubSpot's ``date``
-properties require.
+HubSpot refuses a whole batch for one bad value (400) and leaves unknown or merged-away ids out
+(207 / missing from ``results``), so each record's outcome is read back from the answer; a 429
+defers the queue (``rate_limited`` with HubSpot's ``Retry-After``). Dates go as HubSpot's
+``date`` properties require: the answer's UTC day (``YYYY-MM-DD``, midnight UTC); ISO-8601 with
+milliseconds for a ``datetime`` property.
 """
 
 from __future__ import annotations
@@ -14,19 +14,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from host.contracts import NeedsReconnect, PushbackResult, ScoreUpdate
+from host.contracts import PushbackResult
 
-from . import errors, fields, paths
+from . import errors, paths
 
 BATCH = 100
+DAILY_DEFER = 3600.0  # seconds
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "written" | "failed" | "rate_limited"
+    status: str  # "written" | "failed" | "skipped" | "rate_limited"
     error: str = ""
     retryable: bool = False
     retry_after: float | None = None
+    code: str = ""
 
 
 def date_value(when: datetime, property_type: str = "date") -> str:
@@ -37,24 +39,45 @@ def date_value(when: datetime, property_type: str = "date") -> str:
     return when.date().isoformat()
 
 
-def properties_by_contact(scores: list[ScoreUpdate], mapping: dict[str, str]) -> dict[str, dict]:
-    """Pure: the property values each contact gets, the newest answer winning per kind."""
-    newest: dict[tuple[str, str], ScoreUpdate] = {}
-    for score in scores:
-        key = (score.external_id, score.kind)
-        if key not in newest or score.answered_at >= newest[key].answered_at:
-            newest[key] = score
+def write(connection, items) -> list[PushbackResult]:
+    """The ``pushback_write`` hook: one property update per contact, in one batch call."""
+    date_type = (connection.settings.get("field_mapping") or {}).get("date_type") or "date"
+    results: list[PushbackResult] = []
     values: dict[str, dict] = {}
-    latest: dict[str, datetime] = {}
-    for (external_id, kind), score in newest.items():
-        if kind not in mapping:
+    owners: dict[str, list] = {}
+    for item in items:  # oldest first: a newer score's values win
+        if not item.external_id.isdigit():
+            results.append(PushbackResult(item.response_id, "failed", f"{item.external_id!r} is "
+                                          "not a HubSpot contact id.", "INVALID_ID"))
             continue
-        values.setdefault(external_id, {})[mapping[kind]] = str(score.score)
-        latest[external_id] = max(score.answered_at, latest.get(external_id, score.answered_at))
-    if mapping.get("date"):
-        for external_id, when in latest.items():
-            values[external_id][mapping["date"]] = date_value(when)
-    return values
+        values.setdefault(item.external_id, {}).update(
+            {name: _format(value, date_type) for name, value in item.values.items()})
+        owners.setdefault(item.external_id, []).append(item)
+    outcomes = write_records(_client(connection), values) if values else {}
+    for external_id, outcome in outcomes.items():
+        for item in owners[external_id]:
+            fields = {k: values[external_id][k] for k in item.values}
+            results.append(PushbackResult(
+                item.response_id, outcome.status, outcome.error, outcome.code, fields,
+                retryable=outcome.retryable, retry_after=outcome.retry_after))
+    return results
+
+
+def _client(connection):
+    """One client (one HTTP session) for every batch of a writer run: the host hands each batch
+    the same connection object."""
+    from .client import HubSpotClient
+
+    client = connection.__dict__.get("_pushback_client")
+    if client is None:
+        client = connection.__dict__["_pushback_client"] = HubSpotClient(connection)
+    return client
+
+
+def _format(value, date_type: str) -> str:
+    if isinstance(value, datetime):
+        return date_value(value, date_type)
+    return str(value)
 
 
 def write_records(client, values: dict[str, dict]) -> dict[str, Outcome]:
@@ -73,11 +96,17 @@ def _write_chunk(client, values: dict[str, dict]) -> dict[str, Outcome]:
         answer = client.call("POST", paths.objects("contacts", "batch/update"), json=body)
     except errors.ValidationError as exc:
         return dict.fromkeys(values, Outcome(
-            "failed", f"{exc.message} Run Test Fields on the HubSpot settings page."))
+            "failed", f"{exc.message} Run Test Fields on the HubSpot settings page, then click "
+                      "Retry failed.", code=exc.category or "VALIDATION_ERROR"))
     except errors.RateLimited as exc:
-        return dict.fromkeys(values, Outcome("rate_limited", exc.message, True, exc.retry_after))
+        after = exc.retry_after
+        if after is None and isinstance(exc, errors.DailyLimit):
+            after = DAILY_DEFER  # the portal's day ends at its own midnight: look again hourly
+        return dict.fromkeys(values, Outcome("rate_limited", exc.message, True, after,
+                                             code=exc.policy or "RATE_LIMIT"))
     except errors.HubSpotError as exc:
-        return dict.fromkeys(values, Outcome("failed", exc.message, exc.retryable))
+        return dict.fromkeys(values, Outcome("failed", exc.message, exc.retryable,
+                                             code=exc.category))
     written = {str(r.get("id")) for r in (answer or {}).get("results") or []}
     not_found = {str(i) for e in (answer or {}).get("errors") or []
                  for i in (e.get("context") or {}).get("ids") or []}
@@ -86,31 +115,9 @@ def _write_chunk(client, values: dict[str, dict]) -> dict[str, Outcome]:
         if external_id in written:
             out[external_id] = Outcome("written")
         elif external_id in not_found:
-            out[external_id] = Outcome("failed", "contact not found in HubSpot (deleted)")
+            out[external_id] = Outcome("skipped", "The contact was not found in HubSpot "
+                                                  "(deleted).", code="OBJECT_NOT_FOUND")
         else:
-            out[external_id] = Outcome("failed", "HubSpot left the contact out (merged or deleted)")
+            out[external_id] = Outcome("skipped", "HubSpot left the contact out (merged or "
+                                                  "deleted).")
     return out
-
-
-def write_batch(client, scores: list[ScoreUpdate], mapping: dict[str, str]) -> list[PushbackResult]:
-    try:
-        outcomes = write_records(client, properties_by_contact(scores, mapping))
-    except NeedsReconnect as exc:  # the host has marked the connection; nothing was written
-        return [PushbackResult(s.response_id, "failed", str(exc)) for s in scores]
-    results = []
-    for score in scores:
-        if score.kind not in mapping:
-            results.append(PushbackResult(score.response_id, "skipped",
-                                          f"no property mapped for {score.kind}"))
-            continue
-        outcome = outcomes[score.external_id]
-        status = "failed" if outcome.status == "rate_limited" else outcome.status
-        results.append(PushbackResult(score.response_id, status, outcome.error))
-    return results
-
-
-def push(connection, scores: list[ScoreUpdate]) -> list[PushbackResult]:
-    """The ``pushback_scores`` hook: write now, one result per score."""
-    from .client import HubSpotClient
-
-    return write_batch(HubSpotClient(connection), scores, fields.field_map(connection))

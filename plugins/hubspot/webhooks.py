@@ -1,7 +1,8 @@
 """HubSpot app webhooks: the v3 signature check and the payload parser (reference §3.2).
 
-Pure functions over the raw request parts, so the same code serves the org-host endpoint today
-and the host's app-level ingress (``verify`` / ``parse`` hooks) tomorrow.
+Pure functions over the raw request parts; ``plugin.webhook_verify`` / ``webhook_parse`` adapt
+them to the host's app-level ingress (``POST /api/v1/integrations/hubspot/webhook`` on the
+platform's host, routed to the org connected to each event's ``portalId``).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@ Now → a deal moved to won posts a signed webhook → one survey email to the d
 answering 9 writes ``nps_score = 9`` and today's ``last_survey_date`` → Disconnect revokes.
 
 Web over real HTTP (this process), a real Celery worker, the HubSpot emulator (the session's,
-whose address the worker knows). Until the host's app-level ingress exists, the emulator's
-webhook target is the org host's endpoint. Screenshots go to ``test-artifacts/hubspot-*.png``.
+whose address the worker knows). The emulator's webhook target is the app webhook on the
+platform's own host, as in production: the host routes the event by ``portalId``. Screenshots go
+to ``test-artifacts/hubspot-*.png``.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def test_hubspot_done_when(stack, http_server, committed_org, celery_worker):
         active_sequence(steps=(("survey", 0),), name="Post-purchase NPS")
     host, email = host_of(org), owner_of(org).email
     base = http_server.url(host, "")
-    hs.state.webhooks.configure(target_url=base + "/api/v1/integrations/hubspot/webhook")
+    hs.state.webhooks.configure(
+        target_url=http_server.url("localhost", "/api/v1/integrations/hubspot/webhook"))
     with chromium_page(timeout_ms=30_000) as page:
         log_in(page, base, email)
         page.get_by_role("navigation", name="Main").get_by_role(
@@ -67,11 +69,11 @@ def test_hubspot_done_when(stack, http_server, committed_org, celery_worker):
         page.get_by_label("auto: Trigger from won deal webhook events").check()
         page.get_by_label("Sequence to run").select_option(label="Post-purchase NPS")
         page.get_by_role("button", name="Save trigger mode").click()
-        expect(page.get_by_text("Trigger settings saved.")).to_be_visible()
-        page.get_by_role("button", name="Create missing properties").click()
-        expect(page.get_by_text("Created in HubSpot: nps_score, csat_score, "
-                                "last_survey_date.")).to_be_visible()
+        expect(page.get_by_text("Trigger mode saved: auto.")).to_be_visible()
         page.get_by_role("button", name="Test Fields").click()
+        expect(page.locator("tr.problem")).to_have_count(3)
+        page.get_by_role("button", name="Create missing properties").click()
+        expect(page.get_by_text("Property nps_score (number) created in HubSpot.")).to_be_visible()
         expect(page.locator("tr.ok")).to_have_count(3)
         screenshot(page, "hubspot-3-configured")
 

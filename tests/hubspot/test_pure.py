@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
-from host.contracts import ScoreUpdate
-from plugins.hubspot import fields, interpret, paths, pushback, sync
+from host.contracts import PushbackWrite
+from plugins.hubspot import errors, fields, interpret, paths, pushback, sync
 
 
 def stage(sid, probability, closed, label="x"):
@@ -71,28 +71,69 @@ def test_incremental_run_starts_at_the_last_horizon():
     assert [f["operator"] for f in filters] == ["GTE", "LT"]
 
 
-def score(kind, value, when, external_id="101"):
-    return ScoreUpdate(response_id=uuid4(), contact_id=uuid4(), external_id=external_id, kind=kind,
-                       score=value, answered_at=when)
+class FakeClient:
+    """Answers batch updates as HubSpot does: 207 leaving unknown ids out, or an error."""
+
+    def __init__(self, known=("101", "102"), raises=None):
+        self.known, self.raises, self.bodies = set(known), raises, []
+
+    def call(self, method, path, json=None, **kw):
+        self.bodies.append(json)
+        if self.raises:
+            raise self.raises
+        ids = [i["id"] for i in json["inputs"]]
+        return {"results": [{"id": i} for i in ids if i in self.known],
+                "errors": [{"context": {"ids": [i for i in ids if i not in self.known]}}]}
 
 
-def test_pushback_values_newest_wins_and_date_is_the_utc_day():
+class FakeConnection:
+    def __init__(self, client, date_type=None):
+        self.settings = {"field_mapping": {"date_type": date_type}} if date_type else {}
+        self.__dict__["_pushback_client"] = client
+
+
+def item(kind, value, when, external_id="101", values=None):
+    target = {"nps": "nps_score", "csat": "csat_score"}[kind]
+    return PushbackWrite(item_id=1, response_id=uuid4(), contact_id=uuid4(),
+                         external_id=external_id, kind=kind, score=value, answered_at=when,
+                         values=values or {target: value, "last_survey_date": when})
+
+
+def test_hook_pushback_write__one_update_per_contact_date_is_the_utc_day():
     late = datetime(2026, 11, 30, 23, 30, tzinfo=timezone(timedelta(hours=-5)))  # 04:30 UTC next day
-    values = pushback.properties_by_contact(
-        [score("nps", 9, late), score("nps", 3, late - timedelta(hours=1)), score("csat", 4, late)],
-        fields.DEFAULT_MAP)
-    assert values == {"101": {"nps_score": "9", "csat_score": "4", "last_survey_date": "2026-12-01"}}
+    client = FakeClient()
+    results = pushback.write(FakeConnection(client), [
+        item("nps", 9, late), item("csat", 4, late), item("nps", 7, late, external_id="999"),
+        item("nps", 5, late, external_id="not-an-id")])
+    [body] = client.bodies
+    assert body["inputs"] == [
+        {"id": "101", "properties": {"nps_score": "9", "csat_score": "4",
+                                     "last_survey_date": "2026-12-01"}},
+        {"id": "999", "properties": {"nps_score": "7", "last_survey_date": "2026-12-01"}}]
+    by_status = sorted((r.status, r.error_code) for r in results)
+    assert by_status == [("failed", "INVALID_ID"), ("skipped", "OBJECT_NOT_FOUND"),
+                         ("written", ""), ("written", "")]
+    written = next(r for r in results if r.status == "written" and "csat_score" in r.fields)
+    assert written.fields == {"csat_score": "4", "last_survey_date": "2026-12-01"}
+
+
+def test_hook_pushback_write__429_defers_with_hubspots_retry_after():
+    client = FakeClient(raises=errors.RateLimited("Too many requests", retry_after=10.0,
+                                                  status=429, category="RATE_LIMITS"))
+    now = datetime.now(UTC)
+    results = pushback.write(FakeConnection(client, "datetime"), [item("nps", 9, now)])
+    assert [(r.status, r.retry_after) for r in results] == [("rate_limited", 10.0)]
 
 
 def test_field_checks_give_a_remedy():
-    ok = fields.check_definition("nps", "nps_score", {"type": "number", "calculated": False,
-                                                      "modificationMetadata": {"readOnlyValue": False}})
+    ok = fields.check_definition(fields.NPS, "nps_score", {
+        "type": "number", "calculated": False, "modificationMetadata": {"readOnlyValue": False}})
     assert ok.ok
-    missing = fields.check_definition("nps", "nps_score", None)
-    assert missing.missing and "Create missing properties" in missing.remedy
-    calc = fields.check_definition("csat", "csat_score", {"type": "number", "calculated": True})
-    assert not calc.ok and "read-only" in calc.problem
-    wrong = fields.check_definition("date", "last_survey_date", {"type": "string"})
+    missing = fields.check_definition(fields.NPS, "nps_score", None)
+    assert not missing.exists and missing.fixable and "Create missing properties" in missing.remedy
+    calc = fields.check_definition(fields.CSAT, "csat_score", {"type": "number", "calculated": True})
+    assert not calc.ok and not calc.writable and "read-only" in calc.problem
+    wrong = fields.check_definition(fields.DATE, "last_survey_date", {"type": "string"})
     assert not wrong.ok and "date or datetime" in wrong.problem
 
 
