@@ -22,17 +22,11 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
-from benchmarks.common import ROOT, report, setup
+from benchmarks.common import ROOT, free_port, report, setup
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_HUBSPOT_SIZES", "10000,100000").split(","))
 SCORES = 10_000
 REDIRECT = "http://localhost:8000/oauth/hubspot/callback"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _calls(base_url: str) -> dict:
@@ -136,7 +130,7 @@ def main() -> None:
         child(int(sys.argv[2]), sys.argv[3])
         return
     for n in SIZES:
-        port = _free_port()
+        port = free_port()
         emulator = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "devtools.hubspot_emulator", "--port", str(port), "--seed",
              "demo", "--contacts", str(n), "--deals", "0", "--auto-approve", "--quiet",

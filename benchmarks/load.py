@@ -35,7 +35,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
-from benchmarks.common import ROOT, median, percentile, report, setup
+from benchmarks.common import ROOT, free_port, median, percentile, report, setup
 
 ORGS = int(os.environ.get("LOAD_ORGS", "200"))
 RATE = float(os.environ.get("LOAD_RATE", "20"))
@@ -50,12 +50,6 @@ QUEUES = ("default", "sync", "delivery")
 LOGS = ROOT / ".dev" / "load-logs"
 STATIC = ROOT / ".dev" / "load-static"
 SURVEY_LINK = re.compile(r"https?://([^/\s]+)/s/([A-Za-z0-9_-]{20,64})")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_port(port: int, proc: subprocess.Popen, what: str) -> None:
@@ -484,7 +478,7 @@ def fanout_cost(orgs: list[dict]) -> None:
 def main() -> None:
     from devtools.smtp_sink import SmtpSink
 
-    emulator_port, web_port = _free_port(), _free_port()
+    emulator_port, web_port = free_port(), free_port()
     sink = SmtpSink()
     os.environ.update(
         SALESFORCE_LOGIN_URL=f"http://127.0.0.1:{emulator_port}",

@@ -23,16 +23,10 @@ import time
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
-from benchmarks.common import ROOT, report, setup
+from benchmarks.common import ROOT, free_port, report, setup
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SYNC_SIZES", "10000,100000").split(","))
 MODES = ("rest", "bulk")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _connect(org, base_url: str) -> None:
@@ -179,7 +173,7 @@ def main() -> None:
         child(int(sys.argv[2]), sys.argv[3], sys.argv[4])
         return
     for n in SIZES:
-        port = _free_port()
+        port = free_port()
         emulator = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "devtools.salesforce_emulator", "--port", str(port), "--seed",
              "demo", "--contacts", str(n), "--opportunities", "0", "--auto-approve", "--quiet",

@@ -21,18 +21,12 @@ import threading
 import time
 import uuid
 
-from benchmarks.common import ROOT, median, percentile, report, setup
+from benchmarks.common import ROOT, free_port, median, percentile, report, setup
 
 N, WARMUP = 3_000, 300
 WORKERS = int(os.environ.get("WEBHOOK_BENCH_WORKERS", "2"))  # this host has few cores
 CONCURRENCY = WORKERS  # closed loop at the servers' capacity: latency ≈ service time
 PATH = "/api/v1/integrations/salesforce/webhook"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_gunicorn(port: int) -> subprocess.Popen:
@@ -128,7 +122,7 @@ def main() -> None:
     path, kind = f"{PATH}?token={secret}", "text/xml; charset=utf-8"
     rows = {}
     try:
-        port = _free_port()
+        port = free_port()
         server = start_gunicorn(port)
         try:
             load(port, host, path, [envelope(n, "X") for n in range(WARMUP)], kind)
