@@ -44,6 +44,28 @@ def _connect_observability() -> None:
 _connect_observability()
 
 
+def _reuse_database_connections() -> None:
+    """Tasks keep their database connection as requests do (``CONN_MAX_AGE``, health checks).
+
+    Celery's Django fixup closes every connection before and after each task unless
+    ``CELERY_DB_REUSE_MAX`` is set (settings set it out of reach); opening a PostgreSQL backend
+    per task cost more than a webhook task's own work. ``close_old_connections`` at both ends
+    is what Django does around a request: it drops a connection past its age or broken.
+    """
+    from celery.signals import task_postrun, task_prerun
+    from django.db import close_old_connections
+
+    def close_old(task=None, **kwargs) -> None:
+        if not getattr(getattr(task, "request", None), "is_eager", False):  # eager: the caller's
+            close_old_connections()
+
+    task_prerun.connect(close_old, weak=False)
+    task_postrun.connect(close_old, weak=False)
+
+
+_reuse_database_connections()
+
+
 @setup_logging.connect
 def _use_django_logging(**kwargs) -> None:
     """Celery skips its own logging setup when this signal has a receiver."""

@@ -187,9 +187,8 @@ def _apply(event: InboundEvent, decision) -> None:
     if decision is None or decision.request is None:
         _ignore(event, (decision.ignored_reason if decision else "") or "not understood")
         return
-    try:
-        with transaction.atomic():
-            result = enroll(decision.request)
+    try:  # enroll() is atomic: a refusal leaves nothing behind in the event's savepoint
+        result = enroll(decision.request)
     except EnrollmentError as exc:
         event.status = InboundEvent.Status.FAILED
         event.reason = exc.message[:255]

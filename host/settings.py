@@ -130,7 +130,12 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://localhost/platform")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+# Persistent connections: a new PostgreSQL backend per request or task cost more than the work
+# of a webhook task itself (benchmarks/load.py). Without health checks a connection that died
+# fails one request or task (webhook senders retry, sweepers pick the work up) and is replaced.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DB_CONN_HEALTH_CHECKS",
+                                                                default=False))
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -237,21 +242,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers an unacknowledged task after this; longer waits live in the database.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+# "priority": a worker takes from the first of its queues that has a task (the order of -Q, or of
+# TASK_QUEUES), so survey emails and webhook events never wait behind a burst of syncs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-                                   "socket_connect_timeout": 1, "socket_timeout": 2}
+                                   "socket_connect_timeout": 1, "socket_timeout": 2,
+                                   "queue_order_strategy": "priority"}
 # With Redis down, enqueueing fails fast (the work is already committed; sweepers re-enqueue)
 # instead of holding a webhook response for seconds. Nothing reads task results, except tasks
 # that ask for them with ignore_result=False.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
                                     "interval_max": 0.2}
 CELERY_TASK_IGNORE_RESULT = True
+# Celery would close the database connection around every task; host/celery_app.py applies
+# CONN_MAX_AGE instead (Celery then closes only every 2 × this many tasks).
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}  # plugins add their periodic work in host/celery_app.py
 
 # Queues (README "Queues and workers"): long contact syncs never hold up survey sends or webhook
-# events. A worker serves the queues its -Q lists (the Procfile's WORKER_QUEUES).
+# events. A worker serves the queues its -Q lists (the Procfile's WORKER_QUEUES), in that order
+# of priority: survey emails, then webhook events and pushback, then syncs.
 CELERY_TASK_DEFAULT_QUEUE = "default"
-TASK_QUEUES = ("default", "sync", "delivery")
+TASK_QUEUES = ("delivery", "default", "sync")
 CELERY_TASK_QUEUES = [Queue(name) for name in TASK_QUEUES]  # a worker without -Q serves all
 CELERY_TASK_ROUTES = {
     "host.run_sync": {"queue": "sync"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.functional import cached_property
 from django_tenants.models import DomainMixin, TenantMixin
 
 
@@ -23,6 +24,12 @@ class Organization(TenantMixin):
 
     def __str__(self) -> str:
         return self.name
+
+    @cached_property
+    def primary_host(self) -> str:
+        """The primary domain's name, looked up once per instance (a request's or a task's
+        organization): every survey link of an email needs it."""
+        return self.get_primary_domain().domain
 
 
 class Domain(DomainMixin):

@@ -4,6 +4,12 @@ Short waits never sit in the broker: every due step is a ``next_run_at`` in the 
 periodic task (``dispatch_due``) hands due sendings to workers. A step runs under a row lock,
 and the email is sent before that transaction commits, so a worker killed before the commit
 leaves the step due for the next attempt.
+
+A worker that enrolls a few contacts (a webhook event) sends their first email itself right
+after its commit: a second trip through the broker would double the event's queueing and
+task overhead for nothing. Larger enrollments, and those from web requests (the manual queue,
+the REST API), go to the delivery queue. Either way a sending whose delivery did not happen
+stays due, and ``dispatch_due`` hands it out again.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import timedelta
+from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,6 +29,7 @@ from plugins.sequences.models import Sending, SendingEvent, SendingSettings, Seq
 
 log = logging.getLogger(__name__)
 BATCH = 100
+INLINE_MAX = 10  # due sendings a worker delivers itself after enrolling them
 RETRY_BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
                  timedelta(hours=1)]
 MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1
@@ -29,12 +37,25 @@ MAIL_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def dispatch(sending_ids) -> None:
-    """Hand sendings to workers once the current transaction commits (batches of 100)."""
+    """Deliver sendings once the current transaction commits: in this worker when they are
+    few (``INLINE_MAX``), else through the delivery queue in batches of ``BATCH``."""
     from plugins.sequences.tasks import deliver_task
 
     ids = [str(pk) for pk in sending_ids]
+    if 0 < len(ids) <= INLINE_MAX and _in_worker():
+        # robust: the enrollment is committed; a failure here leaves the sendings due.
+        transaction.on_commit(partial(deliver, ids), robust=True)
+        return
     for start in range(0, len(ids), BATCH):
         enqueue(deliver_task, ids[start:start + BATCH])
+
+
+def _in_worker() -> bool:
+    """Whether a Celery worker is running a task here (not a web request, not eager mode)."""
+    from celery import current_task
+
+    request = current_task.request if current_task else None
+    return bool(request and request.id and not request.is_eager and not request.called_directly)
 
 
 def due_sendings():
@@ -73,7 +94,8 @@ def run_due_step(sending_id, sender: SendingSettings | None = None) -> str:
                    .first())
         if sending is None:
             return "not_due"
-        step = sending.sequence.steps.filter(position__gte=sending.next_position).first()
+        steps = list(sending.sequence.steps.select_related("survey"))  # by position
+        step = next((s for s in steps if s.position >= sending.next_position), None)
         if step is None:
             return _stop(sending, "no_more_steps")
         if sending.sequence.status != Sequence.Status.ACTIVE:
@@ -82,7 +104,7 @@ def run_due_step(sending_id, sender: SendingSettings | None = None) -> str:
             return _stop(sending, "unsubscribed", cancel=True)
         if step.kind == Step.Kind.REMINDER and hasattr(sending, "response"):
             return _stop(sending, "answered")
-        survey = sending.sequence.survey
+        survey = next((s.survey for s in steps if s.kind == Step.Kind.SURVEY), None)
         org = connection.tenant
         try:
             if sender is None:
@@ -97,14 +119,14 @@ def run_due_step(sending_id, sender: SendingSettings | None = None) -> str:
         if sending.status in (Sending.Status.PENDING, Sending.Status.SCHEDULED):
             sending.status = Sending.Status.SENT
             sending.sent_at = now
-        _advance(sending, step, now)
+        _advance(sending, step, steps, now)
         record(sending, "email_sent", step=step.position, step_kind=step.kind, to=sending.contact.email,
                subject=message.subject, survey_url=survey_url(org, sending))
         return "sent"
 
 
-def _advance(sending: Sending, step: Step, now) -> None:
-    following = sending.sequence.steps.filter(position__gt=step.position).first()
+def _advance(sending: Sending, step: Step, steps: list[Step], now) -> None:
+    following = next((s for s in steps if s.position > step.position), None)
     if following is None:
         sending.next_run_at = None
         sending.next_position = step.position + 1

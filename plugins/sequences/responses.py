@@ -11,15 +11,17 @@ from plugins.sequences.delivery import record
 from plugins.sequences.models import Response, Sending
 
 
-def record_response(sending: Sending, score: int, comment: str = "") -> tuple[Response, bool]:
-    """Record the first answer of a sending; later ones return the first. ``(response, created)``."""
+def record_response(sending: Sending, score: int, comment: str = "",
+                    survey=None) -> tuple[Response, bool]:
+    """Record the first answer of a sending; later ones return the first. ``(response, created)``.
+    ``survey`` is the sequence's survey when the caller has it already."""
     with transaction.atomic():
         locked = Sending.objects.select_for_update().select_related("contact", "sequence").get(
             pk=sending.pk)
         existing = Response.objects.filter(sending=locked).first()
         if existing is not None:
             return existing, False
-        survey = locked.sequence.survey
+        survey = survey or locked.sequence.survey
         if survey is None or score not in survey.scale:
             raise ValidationError("Choose a score on the scale.")
         response = Response.objects.create(sending=locked, survey=survey, contact=locked.contact,

@@ -44,7 +44,8 @@ def answer(request, token):
     if request.method == "POST" and response is None:
         try:
             score = int(request.POST.get("score", ""))
-            response, _ = record_response(sending, score, request.POST.get("comment", ""))
+            response, _ = record_response(sending, score, request.POST.get("comment", ""),
+                                          survey=survey)
         except (ValueError, ValidationError):
             error = gettext_lazy("Choose a score on the scale.")
         else:

@@ -1,0 +1,64 @@
+"""A worker that serves every queue takes survey emails first, then webhook events and pushback,
+then syncs (``TASK_QUEUES`` order, kombu's ``priority`` strategy): a burst of scheduled syncs
+queued before them does not make them wait. Real Redis, a real worker."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from django.conf import settings
+
+from host.tasking import enqueue
+from host.tasks import push_queued_task, scheduled_sync_task
+from plugins.sequences.tasks import deliver_task
+from tests.conftest import ROOT
+from tests.reliability.workers import only_new_workers, start_worker, stop
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.slow
+PROCFILE_QUEUES = re.compile(r"-Q \$\{WORKER_QUEUES:-([a-z,]+)\}")
+
+
+@pytest.fixture
+def alone():
+    from host.celery_app import app
+
+    app.control.purge()
+    with only_new_workers():
+        yield
+    app.control.purge()
+
+
+def _log(name: str) -> str:
+    path = ROOT / ".dev" / f"worker-{name}-{os.getpid()}.log"
+    return path.read_text() if path.exists() else ""
+
+
+def test_the_deploy_files_list_the_queues_in_their_order_of_priority():
+    assert settings.TASK_QUEUES == ("delivery", "default", "sync")
+    assert PROCFILE_QUEUES.findall((ROOT / "Procfile").read_text()) == ["delivery,default,sync"]
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert re.findall(r"WORKER_QUEUES:-([a-z,]+)", compose) == ["delivery,default,sync"] * 2
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] == "priority"
+
+
+@pytest.mark.parametrize("queues", ["", "delivery,default,sync"], ids=["all", "procfile"])
+def test_a_free_worker_takes_emails_and_events_before_syncs_queued_earlier(
+        committed_org, alone, queues):
+    org = committed_org("prio")
+    with org:  # autocommit: each is published at once, the syncs first
+        for _ in range(5):
+            enqueue(scheduled_sync_task, "salesforce")  # not connected: each is skipped
+        enqueue(push_queued_task, "salesforce")  # default queue
+        enqueue(deliver_task, [str(uuid.uuid4())])  # delivery queue (nothing due)
+    name = f"prio-{queues and 'procfile' or 'all'}"
+    worker = start_worker(name, queues=queues, pool="solo")  # one task at a time
+    try:
+        assert wait_for(lambda: _log(name).count(" succeeded in ") >= 7, timeout=60), _log(name)
+    finally:
+        stop(worker)
+    taken = re.findall(r"Task (\S+)\[[0-9a-f-]+\] received", _log(name))
+    assert taken == ["sequences.deliver", "host.push_queued", *["host.scheduled_sync"] * 5]
