@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from functools import cache
 
+import redis
+from django.conf import settings
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from host.celery_app import app
 
 log = logging.getLogger(__name__)
+# A fan-out task waiting in its queue is marked in Redis (its key in this message header) until it
+# starts: beat's next minute does not enqueue it again behind itself. The mark expires after
+# PENDING_TTL seconds, so a message the broker lost is sent again then.
+PENDING_HEADER = "fanout_pending"
+PENDING_TTL = 600
 
 
 class OrgRequired(RuntimeError):
@@ -31,11 +40,20 @@ class OrgTask(app.Task):
     def __call__(self, *args, **kwargs):
         if connection.schema_name == get_public_schema_name():
             raise OrgRequired(f"{self.name} arrived without an organization; refusing to run.")
+        pending = _header(self.request, PENDING_HEADER)
+        if pending:  # from here on, the next fan-out may send it again
+            _forget_pending(pending)
         if not _integration_enabled(self, connection.tenant):
             log.info("%s: the integration is disabled for this organization; nothing done",
                      self.name)
             return None
         return super().__call__(*args, **kwargs)
+
+
+def _header(request, name: str):
+    """A message header: merged into the request by the Redis transport, under ``headers``
+    otherwise (``apply``), as tenant-schemas-celery reads ``_schema_name``."""
+    return (request.headers or {}).get(name) or request.get(name)
 
 
 def _integration_enabled(task, org) -> bool:
@@ -72,7 +90,8 @@ def for_each_org(task, *args, due=None, org_filter=None, when=None, **kwargs) ->
     """Enqueue ``task`` once per organization (from a public periodic task); return the count.
 
     ``due()`` returns a queryset of the org's due work: only orgs where it has rows get the
-    task, found with one query across all schemas (``host.fanout``); prefer it. ``org_filter``
+    task, found with one query across all schemas (``host.fanout``); prefer it. An org whose
+    previous copy of the task still waits in its queue gets none (``PENDING_HEADER``). ``org_filter``
     is a cheap test on the ``Organization`` row (no query). ``when(org)``, evaluated inside each
     org's schema, is the slow per-org form kept for plugins that have not moved to ``due``.
     Orgs that disabled the task's integration (``OrgTask``) are skipped by the host.
@@ -91,6 +110,40 @@ def for_each_org(task, *args, due=None, org_filter=None, when=None, **kwargs) ->
             with tenant_context(org):
                 if not when(org):
                     continue
-        task.apply_async(args=args, kwargs=kwargs, headers={"_schema_name": org.schema_name})
+        pending = pending_key(org.schema_name, task, args)
+        if not _mark_pending(pending):
+            continue  # the same task still waits in its queue for this org (a backlog)
+        task.apply_async(args=args, kwargs=kwargs,
+                         headers={"_schema_name": org.schema_name, PENDING_HEADER: pending})
         count += 1
     return count
+
+
+def pending_prefix() -> str:
+    """Marks of different databases (dev, tests) never mix in a shared Redis."""
+    return f"fanout-pending:{settings.DATABASES['default']['NAME']}"
+
+
+def pending_key(schema: str, task, args) -> str:
+    name = getattr(task, "name", type(task).__name__)
+    return f"{pending_prefix()}:{schema}:{name}:{json.dumps(args, default=str)}"
+
+
+@cache
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+
+
+def _mark_pending(key: str) -> bool:
+    """True when nothing was pending under ``key`` (now it is)."""
+    try:
+        return bool(_redis().set(key, 1, nx=True, ex=PENDING_TTL))
+    except redis.RedisError:
+        return True  # enqueue anyway: the publish says whether the broker is there
+
+
+def _forget_pending(key: str) -> None:
+    try:
+        _redis().delete(key)
+    except redis.RedisError:
+        log.warning("could not clear the fan-out mark %s; it expires by itself", key)

@@ -208,6 +208,22 @@ def _public_schema_after_each_test():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _no_fan_out_marks():
+    """Fan-out marks (``host.tasking.PENDING_HEADER``) live in Redis, outside the test's
+    transaction: every test starts without any, as if no task were waiting in a queue."""
+    import redis
+
+    from host.tasking import _redis, pending_prefix
+
+    try:
+        keys = list(_redis().scan_iter(f"{pending_prefix()}:*", count=1000))
+        if keys:
+            _redis().delete(*keys)
+    except redis.RedisError:
+        pass  # a test left Redis stopped; nothing can be pending there
+
+
 def _org(slug):
     from tenants.models import Organization
 

@@ -71,3 +71,32 @@ def test_fan_out_sends_one_task_per_due_org_and_integration_in_its_schema(org_a,
     org_a.disabled_integrations = [KEY]
     org_a.save()
     assert sync_fan_out(Task()) == 0  # platform staff switched it off for the org
+
+
+def test_an_org_whose_sync_still_waits_in_the_queue_gets_no_second_one(org_a, connected_a,
+                                                                        monkeypatch):
+    """A sync backlog: beat's next minutes do not stack copies behind the waiting task; once
+    it starts, the org can get the next one (and the mark expires if the broker lost it)."""
+    from host.celery_app import app
+    from host.tasking import PENDING_HEADER, PENDING_TTL, _redis
+    from host.tasks import scheduled_sync_task
+
+    sent = []
+    monkeypatch.setattr(app.Task, "apply_async",
+                        lambda self, args, kwargs, headers: sent.append(headers))
+    assert [sync_fan_out(scheduled_sync_task) for _ in range(3)] == [1, 0, 0]
+    [headers] = sent
+    assert headers["_schema_name"] == org_a.schema_name
+    assert 0 < _redis().ttl(headers[PENDING_HEADER]) <= PENDING_TTL
+    with org_a:
+        connected_a.update_settings(lambda v: v.update(  # the run itself would be skipped
+            sync_paused_until=(timezone.now() + timedelta(hours=1)).isoformat()))
+    monkeypatch.undo()
+    result = scheduled_sync_task.apply(args=(KEY,), headers=headers)  # the worker starts it
+    assert result.get().startswith("skipped")
+    assert not _redis().exists(headers[PENDING_HEADER])
+    with org_a:
+        connected_a.update_settings(lambda v: v.pop("sync_paused_until"))
+    monkeypatch.setattr(app.Task, "apply_async",
+                        lambda self, args, kwargs, headers: sent.append(headers))
+    assert sync_fan_out(scheduled_sync_task) == 1  # due again, and nothing waits

@@ -62,3 +62,21 @@ def test_a_free_worker_takes_emails_and_events_before_syncs_queued_earlier(
         stop(worker)
     taken = re.findall(r"Task (\S+)\[[0-9a-f-]+\] received", _log(name))
     assert taken == ["sequences.deliver", "host.push_queued", *["host.scheduled_sync"] * 5]
+
+
+def test_a_fan_out_sends_a_task_again_only_once_a_worker_started_the_waiting_one(
+        committed_org, alone):
+    from host.tasking import for_each_org
+
+    org = committed_org("mark")
+
+    def fan_out() -> int:
+        return for_each_org(push_queued_task, "salesforce", org_filter=lambda o: o.pk == org.pk)
+
+    assert [fan_out(), fan_out()] == [1, 0]  # a backlog: the first still waits in its queue
+    worker = start_worker("mark", pool="solo")
+    try:
+        assert wait_for(lambda: " succeeded in " in _log("mark"), timeout=60), _log("mark")
+    finally:
+        stop(worker)
+    assert fan_out() == 1
