@@ -14,6 +14,7 @@ BENCHMARKS = [
     "benchmarks.sync",
     "benchmarks.hubspot",
     "benchmarks.webhook_ingest",
+    "benchmarks.event_path",
     "benchmarks.pushback",
     "benchmarks.api_latency",
     "benchmarks.beat_fanout",

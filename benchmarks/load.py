@@ -351,6 +351,7 @@ def post_events(web_port: int, deals: list[dict], on_half=None):
 
     local = threading.local()
     sent: dict[str, float] = {}
+    answered: list[float] = []  # seconds to the HTTP answer (the store and the enqueue)
     statuses: Counter = Counter()
     interval = 1.0 / RATE
 
@@ -366,6 +367,7 @@ def post_events(web_port: int, deals: list[dict], on_half=None):
                 headers={"Host": f"{deal['host']}:{web_port}",
                          "Content-Type": "text/xml; charset=utf-8"})
             statuses[response.status_code] += 1
+            answered.append(time.monotonic() - started)
         except requests.RequestException:
             statuses["error"] += 1
 
@@ -378,7 +380,7 @@ def post_events(web_port: int, deals: list[dict], on_half=None):
             if on_half and n == len(deals) // 2:
                 on_half()
             pool.submit(post, deal)
-    return sent, statuses, time.monotonic() - begin
+    return sent, statuses, answered, time.monotonic() - begin
 
 
 def totals(orgs, emulator) -> tuple[int, int, int]:
@@ -434,7 +436,7 @@ def run(name: str, stack: Stack, orgs: list[dict], emulator: Emulator, sink, red
     cpu_before = cpu_by_component()
     print(f"[{name}] {total:,} events at {RATE:g}/s across {len(orgs)} orgs, "
           f"{WORKERS} workers", flush=True)
-    sent, statuses, wall = post_events(
+    sent, statuses, answered, wall = post_events(
         stack.web_port, deals, on_half=stack.kill_worker if name == "kill" else None)
     final = settle(orgs, deals, sink, answerer, emulator, before)
     cpu = cpu_by_component()
@@ -475,6 +477,10 @@ def run(name: str, stack: Stack, orgs: list[dict], emulator: Emulator, sink, red
     label = f"load {name}"
     report(f"{label}: events accepted per second", total / wall, "events/s",
            target=f">= {RATE:g}", note=f"{total:,} events, HTTP {dict(statuses)}")
+    if answered:
+        report(f"{label}: webhook answered (HTTP 200), p99", percentile(answered, 99) * 1000,
+               "ms", target="<= 50 ms", note=f"p50 {median(answered) * 1000:.1f} ms, with the "
+                                              "workers busy on the same cores")
     if latencies:
         report(f"{label}: webhook to email sent, p50", median(latencies), "s")
         report(f"{label}: webhook to email sent, p99", percentile(latencies, 99), "s",

