@@ -4,11 +4,12 @@
     LOAD_ORGS=20 LOAD_RATE=5 LOAD_SECONDS=60 ...   # a smaller run
 
 Starts a Salesforce emulator (one Salesforce org per platform organization, all behind the one
-trusted login URL), gunicorn, ``LOAD_WORKERS`` Celery workers (all queues, prefork, concurrency
-2 each, the Procfile's queue order), beat (the product's sync schedule: every org is connected
-and never synced, so beat's first minute enqueues all their syncs at once, a burst in the middle
-of the webhooks), and a local SMTP server. Creates ``LOAD_ORGS`` organizations, each connected
-through the OAuth code path, in *auto* trigger mode with an active NPS sequence.
+trusted login URL), gunicorn, ``LOAD_WORKERS`` Celery workers (prefork, ``LOAD_CONCURRENCY``
+processes each, all queues in the Procfile's order, 4 processes as the Procfile), beat (the
+product's sync schedule: every org is connected and never synced, so beat's first minute
+enqueues all their syncs at once, a burst in the middle of the webhooks), and a local SMTP
+server. Creates ``LOAD_ORGS`` organizations, each connected through the OAuth code path, in
+*auto* trigger mode with an active NPS sequence.
 Then, for ``LOAD_SECONDS``, it posts Outbound Messages (a Closed Won opportunity with a new
 contact each) at ``LOAD_RATE`` per second across the organizations, answers every survey email
 with a score, and waits until everything settled. Run twice: undisturbed, then with one worker
@@ -43,6 +44,7 @@ ORGS = int(os.environ.get("LOAD_ORGS", "200"))
 RATE = float(os.environ.get("LOAD_RATE", "20"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "180"))
 WORKERS = int(os.environ.get("LOAD_WORKERS", "2"))
+CONCURRENCY = int(os.environ.get("LOAD_CONCURRENCY", "4"))  # the Procfile's WORKER_CONCURRENCY
 RUNS = os.environ.get("LOAD_RUNS", "steady,kill").split(",")
 DRAIN_LIMIT = float(os.environ.get("LOAD_DRAIN_SECONDS", "600"))
 REDIRECT = "http://localhost:8000/oauth/salesforce/callback"
@@ -129,7 +131,7 @@ class Stack:
 
     def start_worker(self, n: int) -> None:
         self.workers.append(self._spawn([
-            "celery", "-A", "host", "worker", "-l", "warning", "--concurrency", "2",
+            "celery", "-A", "host", "worker", "-l", "warning", "--concurrency", str(CONCURRENCY),
             "-Q", ",".join(QUEUES), "-n", f"load{n}-{uuid.uuid4().hex[:6]}@%h"]))
 
     def kill_worker(self) -> None:
@@ -435,7 +437,7 @@ def run(name: str, stack: Stack, orgs: list[dict], emulator: Emulator, sink, red
     sampler.start()
     cpu_before = cpu_by_component()
     print(f"[{name}] {total:,} events at {RATE:g}/s across {len(orgs)} orgs, "
-          f"{WORKERS} workers", flush=True)
+          f"{WORKERS} workers of {CONCURRENCY} processes", flush=True)
     sent, statuses, answered, wall = post_events(
         stack.web_port, deals, on_half=stack.kill_worker if name == "kill" else None)
     final = settle(orgs, deals, sink, answerer, emulator, before)

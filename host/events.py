@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Case, Q, Subquery, When
 from django.utils import timezone
 
 from host import hooks, log_context, metrics
@@ -96,16 +97,16 @@ def process_event(event_id: int) -> InboundEvent:
     events against its CRM asks once per batch (``trigger_interpret_events``). Their own tasks
     then find them processed and do nothing.
     """
+    same_provider = InboundEvent.objects.filter(pk=event_id).values("provider")[:1]
     with transaction.atomic():
-        event = InboundEvent.objects.select_for_update(skip_locked=True).filter(
-            pk=event_id, status=InboundEvent.Status.PENDING
-        ).first()
-        if event is None:  # already processed, or another worker holds it
+        # One statement: the event first, then never-attempted ones of its integration.
+        batch = list(InboundEvent.objects.select_for_update(skip_locked=True).filter(
+            Q(pk=event_id) | Q(provider=Subquery(same_provider), attempts=0),
+            status=InboundEvent.Status.PENDING,
+        ).order_by(Case(When(pk=event_id, then=0), default=1), "pk")[:BATCH_SIZE])
+        if not batch or batch[0].pk != event_id:  # processed, or another worker holds it
             return InboundEvent.objects.get(pk=event_id)
-        log_context.update(integration=event.provider)
-        batch = [event, *InboundEvent.objects.select_for_update(skip_locked=True).filter(
-            provider=event.provider, status=InboundEvent.Status.PENDING, attempts=0,
-        ).exclude(pk=event.pk).order_by("pk")[:BATCH_SIZE - 1]]
+        log_context.update(integration=batch[0].provider)
         for item in batch:
             item.attempts += 1
         _process_batch(batch)
@@ -113,9 +114,9 @@ def process_event(event_id: int) -> InboundEvent:
         for item in batch:
             if item.status != InboundEvent.Status.PENDING:
                 item.processed_at = now
-            item.save()
+            item.save(update_fields=["status", "reason", "result", "attempts", "processed_at"])
     _count_outcomes(batch)
-    return event
+    return batch[0]
 
 
 def _count_outcomes(batch: list[InboundEvent]) -> None:
@@ -130,7 +131,7 @@ def _count_outcomes(batch: list[InboundEvent]) -> None:
 
 
 def _process_batch(events: list[InboundEvent]) -> None:
-    """Interpret the batch in one call, then enroll each event in its own savepoint. A failed
+    """Interpret the batch in one call, then enroll each event (its own savepoint). A failed
     interpretation leaves every event pending with the reason (attempted, so each is retried on
     its own by the sweeper)."""
     provider = events[0].provider
@@ -151,9 +152,8 @@ def _process_batch(events: list[InboundEvent]) -> None:
             _retry_later(event, exc)
         return
     for event, decision in zip(events, decisions, strict=True):
-        try:
-            with transaction.atomic():
-                _apply(event, decision)
+        try:  # enroll() is atomic: a failure leaves nothing of this event's enrollment behind
+            _apply(event, decision)
         except Exception as exc:  # noqa: BLE001
             _retry_later(event, exc)
 

@@ -266,7 +266,8 @@ def trigger_enroll(request: TriggerRequest) -> EnrollmentResult:
     """Enroll contacts into a sequence: the one enrollment path of the runtime.
 
     Called by: ``host.trigger.enroll`` for every entry point (manual queue, webhooks, REST
-    execute), inside the caller's transaction. Implemented by the sequences runtime.
+    execute), inside a savepoint of the host's: the runtime needs no transaction of its own.
+    Implemented by the sequences runtime.
     Returns: ``EnrollmentResult`` with one outcome per contact (``queued`` or ``skipped`` with a
     machine-readable reason). Raise ``EnrollmentError`` to refuse the whole request (unknown,
     inactive or empty sequence); nothing is written then. Idempotent per contact + sequence +

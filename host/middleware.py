@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth import logout
+from django.core.exceptions import DisallowedHost
 from django.db import connection
-from django.http import Http404
+from django.http import Http404, HttpResponseNotFound
 from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.utils import get_tenant_domain_model
 
 _INTEGRATION_PATH = re.compile(r"/integrations/([a-z0-9_-]{1,40})(?:/|$)")
 
@@ -57,7 +59,30 @@ class HealthCheckMiddleware:
 
 
 class TenantMiddleware(TenantMainMiddleware):
-    """django-tenants' routing, answering an unknown host with the platform's 404 page."""
+    """django-tenants' routing, answering an unknown host with the platform's 404 page.
+
+    The host is looked up before the connection switches to ``public``, not after: the domain
+    and organization tables exist only in ``public``, which every search path includes, so the
+    lookup needs no ``SET search_path`` of its own (a round trip per request).
+    """
+
+    def process_request(self, request):
+        try:
+            hostname = self.hostname_from_request(request)
+        except DisallowedHost:
+            connection.set_schema_to_public()
+            return HttpResponseNotFound()
+        domain_model = get_tenant_domain_model()
+        try:
+            tenant = self.get_tenant(domain_model, hostname)
+        except domain_model.DoesNotExist:
+            connection.set_schema_to_public()
+            return self.no_tenant_found(request, hostname)
+        tenant.domain_url = hostname
+        request.tenant = tenant
+        connection.set_tenant(tenant)
+        self.setup_url_routing(request)
+        return None
 
     def no_tenant_found(self, request, hostname):
         raise Http404(f"No organization is served at {hostname}.")

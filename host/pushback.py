@@ -190,6 +190,8 @@ def push_queued(connection, now=None) -> dict[str, int]:
                 if run.stop_reason:
                     _defer_queue(run)
                 break
+            if len(items) < LOCK_CHUNK:
+                break  # that was all that was due (a later score schedules its own run)
         else:
             schedule(provider, delay=0)
     return dict(totals)

@@ -129,7 +129,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://localhost/platform")}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["ENGINE"] = "host.postgresql_backend"  # django-tenants, one SET fewer
 # Persistent connections: a new PostgreSQL backend per request or task cost more than the work
 # of a webhook task itself (benchmarks/load.py). Without health checks a connection that died
 # fails one request or task (webhook senders retry, sweepers pick the work up) and is replaced.

@@ -208,10 +208,8 @@ def _public_schema_after_each_test():
     connection.set_schema_to_public()
 
 
-@pytest.fixture(autouse=True)
-def _no_fan_out_marks():
-    """Fan-out marks (``host.tasking.PENDING_HEADER``) live in Redis, outside the test's
-    transaction: every test starts without any, as if no task were waiting in a queue."""
+def forget_fan_out_marks() -> None:
+    """As if every task beat's fan-outs sent had started (``host.tasking.PENDING_HEADER``)."""
     import redis
 
     from host.tasking import _redis, pending_prefix
@@ -222,6 +220,12 @@ def _no_fan_out_marks():
             _redis().delete(*keys)
     except redis.RedisError:
         pass  # a test left Redis stopped; nothing can be pending there
+
+
+@pytest.fixture(autouse=True)
+def _no_fan_out_marks():
+    """The marks live in Redis, outside the test's transaction: every test starts without any."""
+    forget_fan_out_marks()
 
 
 def _org(slug):

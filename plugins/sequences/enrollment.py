@@ -13,7 +13,6 @@ from datetime import timedelta
 from itertools import islice
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -64,8 +63,9 @@ def load_active_sequence(sequence_id) -> Sequence:
     return sequence
 
 
-@transaction.atomic
 def enroll(request: TriggerRequest) -> EnrollmentResult:
+    """The ``trigger_enroll`` hook: the host calls it in a savepoint of its own (``host.trigger``),
+    so a refusal or a failure leaves nothing behind without a second savepoint here."""
     sequence = load_active_sequence(request.sequence_id)
     now = timezone.now()
     outcomes: list[EnrollmentOutcome | None] = [None] * len(request.contacts)

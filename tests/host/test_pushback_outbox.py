@@ -251,7 +251,8 @@ def test_beat_fans_out_only_to_orgs_with_due_scores(org_a, org_b, monkeypatch):
                                     contact_id=uuid.uuid4(), external_id="r1", kind="nps",
                                     score=9, answered_at=timezone.now())
     assert push_all() == 1
-    assert sent == [("host.push_queued", {"_schema_name": org_b.schema_name})]
+    [(name, headers)] = sent
+    assert (name, headers["_schema_name"]) == ("host.push_queued", org_b.schema_name)
 
 
 def test_concurrent_writers_never_write_an_item_twice(committed_org):

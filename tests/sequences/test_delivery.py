@@ -119,3 +119,43 @@ def test_smtp_failures_retry_with_backoff_then_fail_with_the_reason(settings):
     kinds = list(sending.events.values_list("kind", flat=True))
     assert kinds.count("retry") == MAX_ATTEMPTS - 1 and kinds[-1] == "failed"
     assert not Response.objects.exists()
+
+
+def _enroll_many(count: int, monkeypatch, in_worker: bool):
+    """Enroll ``count`` contacts as a worker task (or a web request) would; the deliver tasks
+    it enqueued."""
+    from plugins.sequences import delivery
+
+    queued = []
+    monkeypatch.setattr(delivery, "_in_worker", lambda: in_worker)
+    monkeypatch.setattr(delivery, "enqueue", lambda task, ids: queued.append(ids))
+    sequence = active_sequence(steps=(("survey", 0),))
+    enroll(req(sequence, *[TriggerContact(email=f"c{n}@example.com") for n in range(count)]))
+    return queued
+
+
+def test_a_worker_sends_the_few_emails_it_enrolled_right_after_its_commit(
+        mailoutbox, monkeypatch, django_capture_on_commit_callbacks):
+    from plugins.sequences.delivery import INLINE_MAX
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = _enroll_many(INLINE_MAX, monkeypatch, in_worker=True)
+        assert mailoutbox == []  # not before the enrollment is committed
+    assert queued == []  # no second trip through the broker
+    assert len(mailoutbox) == INLINE_MAX
+    assert set(Sending.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.parametrize(("count", "in_worker"), [(11, True), (1, False)],
+                         ids=["more than a few", "from the web"])
+def test_larger_or_web_enrollments_go_through_the_delivery_queue(
+        count, in_worker, mailoutbox, monkeypatch, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = _enroll_many(count, monkeypatch, in_worker=in_worker)
+    assert [len(ids) for ids in queued] == [count] and mailoutbox == []
+
+
+def test_outside_a_worker_task_nothing_is_delivered_inline():
+    from plugins.sequences.delivery import _in_worker
+
+    assert _in_worker() is False  # a test, a web request or a shell

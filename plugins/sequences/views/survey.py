@@ -39,17 +39,19 @@ def answer(request, token):
     if survey is None:
         raise Http404("This survey is no longer available.")
     mark_opened(sending)
-    response = Response.objects.filter(sending=sending).first()
     error = ""
-    if request.method == "POST" and response is None:
+    if request.method == "POST":  # record_response looks for an earlier answer under its lock
         try:
             score = int(request.POST.get("score", ""))
             response, _ = record_response(sending, score, request.POST.get("comment", ""),
                                           survey=survey)
         except (ValueError, ValidationError):
-            error = gettext_lazy("Choose a score on the scale.")
+            response = Response.objects.filter(sending=sending).first()
+            error = "" if response else gettext_lazy("Choose a score on the scale.")
         else:
             return redirect("sequences:survey", token=token)
+    else:
+        response = Response.objects.filter(sending=sending).first()
     return _in_language(request, sending, "sequences/survey.html", {
         "survey": survey, "question": survey.question(contact_language(sending.contact)),
         "response": response, "error": error, "scale": list(survey.scale),
