@@ -284,6 +284,9 @@ SYNC_MAX_RESUMES = env.int("SYNC_MAX_RESUMES", default=3)
 
 # --- Email -------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Seconds an SMTP connection may block: a worker sends a webhook event's email itself after
+# enrolling (plugins/sequences/delivery.py), so a hung mail server must not hold it for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="surveys@localhost")
 
 # --- Secrets and integrations -------------------------------------------------------------------
