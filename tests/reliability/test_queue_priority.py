@@ -11,7 +11,6 @@ import uuid
 import pytest
 from django.conf import settings
 
-from host.tasking import enqueue
 from host.tasks import push_queued_task, scheduled_sync_task
 from plugins.sequences.tasks import deliver_task
 from tests.conftest import ROOT
@@ -49,18 +48,21 @@ def test_the_deploy_files_list_the_queues_in_their_order_of_priority():
 def test_a_free_worker_takes_emails_and_events_before_syncs_queued_earlier(
         committed_org, alone, queues):
     org = committed_org("prio")
-    with org:  # autocommit: each is published at once, the syncs first
-        for _ in range(5):
-            enqueue(scheduled_sync_task, "salesforce")  # not connected: each is skipped
-        enqueue(push_queued_task, "salesforce")  # default queue
-        enqueue(deliver_task, [str(uuid.uuid4())])  # delivery queue (nothing due)
+    headers = {"_schema_name": org.schema_name}
+    ours = {}  # task id -> name, in the order they were published: the syncs first
+    for task, args in [*[(scheduled_sync_task, ("salesforce",))] * 5,  # not connected: skipped
+                       (push_queued_task, ("salesforce",)),  # default queue
+                       (deliver_task, ([str(uuid.uuid4())],))]:  # delivery queue, nothing due
+        ours[task.apply_async(args=args, headers=headers).id] = task.name
     name = f"prio-{queues and 'procfile' or 'all'}"
     worker = start_worker(name, queues=queues, pool="solo")  # one task at a time
     try:
-        assert wait_for(lambda: _log(name).count(" succeeded in ") >= 7, timeout=60), _log(name)
+        assert wait_for(lambda: all(f"[{task_id}] succeeded" in _log(name) for task_id in ours),
+                        timeout=60), _log(name)
     finally:
         stop(worker)
-    taken = re.findall(r"Task (\S+)\[[0-9a-f-]+\] received", _log(name))
+    received = re.findall(r"Task \S+\[([0-9a-f-]+)\] received", _log(name))
+    taken = [ours[task_id] for task_id in received if task_id in ours]  # not another test's
     assert taken == ["sequences.deliver", "host.push_queued", *["host.scheduled_sync"] * 5]
 
 
@@ -76,7 +78,8 @@ def test_a_fan_out_sends_a_task_again_only_once_a_worker_started_the_waiting_one
     assert [fan_out(), fan_out()] == [1, 0]  # a backlog: the first still waits in its queue
     worker = start_worker("mark", pool="solo")
     try:
-        assert wait_for(lambda: " succeeded in " in _log("mark"), timeout=60), _log("mark")
+        assert wait_for(lambda: re.search(r"Task host\.push_queued\[[0-9a-f-]+\] succeeded",
+                                          _log("mark")), timeout=60), _log("mark")
     finally:
         stop(worker)
     assert fan_out() == 1
