@@ -91,7 +91,8 @@ def for_each_org(task, *args, due=None, org_filter=None, when=None, **kwargs) ->
 
     ``due()`` returns a queryset of the org's due work: only orgs where it has rows get the
     task, found with one query across all schemas (``host.fanout``); prefer it. An org whose
-    previous copy of the task still waits in its queue gets none (``PENDING_HEADER``). ``org_filter``
+    previous copy of the task still waits in its queue gets none (``PENDING_HEADER``; ``task``
+    is an ``org_task``, which clears the mark when it starts). ``org_filter``
     is a cheap test on the ``Organization`` row (no query). ``when(org)``, evaluated inside each
     org's schema, is the slow per-org form kept for plugins that have not moved to ``due``.
     Orgs that disabled the task's integration (``OrgTask``) are skipped by the host.
