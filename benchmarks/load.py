@@ -2,6 +2,7 @@
 
     DEV_REDIS_PORT=... .venv/bin/python -m benchmarks.load
     LOAD_ORGS=20 LOAD_RATE=5 LOAD_SECONDS=60 ...   # a smaller run
+    LOAD_WORKER_NICE=10 ...                        # the workers at a lower CPU priority
 
 Starts a Salesforce emulator (one Salesforce org per platform organization, all behind the one
 trusted login URL), gunicorn, ``LOAD_WORKERS`` Celery workers (prefork, ``LOAD_CONCURRENCY``
@@ -45,6 +46,7 @@ RATE = float(os.environ.get("LOAD_RATE", "20"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "180"))
 WORKERS = int(os.environ.get("LOAD_WORKERS", "2"))
 CONCURRENCY = int(os.environ.get("LOAD_CONCURRENCY", "4"))  # the Procfile's WORKER_CONCURRENCY
+WORKER_NICE = int(os.environ.get("LOAD_WORKER_NICE", "0"))  # e.g. 10: the web before the workers
 RUNS = os.environ.get("LOAD_RUNS", "steady,kill").split(",")
 DRAIN_LIMIT = float(os.environ.get("LOAD_DRAIN_SECONDS", "600"))
 REDIRECT = "http://localhost:8000/oauth/salesforce/callback"
@@ -77,14 +79,16 @@ class Stack:
         self.workers: list[subprocess.Popen] = []
         self.others: list[subprocess.Popen] = []
 
-    def _spawn(self, args: list[str]) -> subprocess.Popen:
-        """A child in its own process group, logging to ``.dev/load-logs/<program>.log``."""
+    def _spawn(self, args: list[str], nice: int = 0) -> subprocess.Popen:
+        """A child in its own process group, logging to ``.dev/load-logs/<program>.log``, at
+        ``nice`` CPU priority."""
         LOGS.mkdir(parents=True, exist_ok=True)
         name = args[0] if args[0] != "celery" else f"celery-{args[3]}"
         with open(LOGS / f"{name}.log", "a") as log:
             return subprocess.Popen(  # noqa: S603 - fixed argv
-                [sys.executable, "-m", *args], cwd=ROOT, env=os.environ.copy(),
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [*(["nice", "-n", str(nice)] if nice else []), sys.executable, "-m", *args],
+                cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
 
     def start_emulator(self) -> None:
         proc = self._spawn(["devtools.salesforce_emulator", "--port", str(self.emulator_port),
@@ -132,7 +136,8 @@ class Stack:
     def start_worker(self, n: int) -> None:
         self.workers.append(self._spawn([
             "celery", "-A", "host", "worker", "-l", "warning", "--concurrency", str(CONCURRENCY),
-            "-Q", ",".join(QUEUES), "-n", f"load{n}-{uuid.uuid4().hex[:6]}@%h"]))
+            "-Q", ",".join(QUEUES), "-n", f"load{n}-{uuid.uuid4().hex[:6]}@%h"],
+            nice=WORKER_NICE))
 
     def kill_worker(self) -> None:
         """SIGKILL one worker's whole process group: the main process and its pool children."""
@@ -437,7 +442,7 @@ def run(name: str, stack: Stack, orgs: list[dict], emulator: Emulator, sink, red
     sampler.start()
     cpu_before = cpu_by_component()
     print(f"[{name}] {total:,} events at {RATE:g}/s across {len(orgs)} orgs, "
-          f"{WORKERS} workers of {CONCURRENCY} processes", flush=True)
+          f"{WORKERS} workers of {CONCURRENCY} processes (nice {WORKER_NICE})", flush=True)
     sent, statuses, answered, wall = post_events(
         stack.web_port, deals, on_half=stack.kill_worker if name == "kill" else None)
     final = settle(orgs, deals, sink, answerer, emulator, before)
