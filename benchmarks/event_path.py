@@ -28,6 +28,7 @@ import uuid
 from collections import defaultdict
 
 from benchmarks.common import report, setup
+from benchmarks.pushback import connect_to_emulator
 
 N = 200
 WARMUP = 20
@@ -71,22 +72,6 @@ class Stages:
                 self.last_sql = statements
             self.cpu[stage] += elapsed
         return result
-
-
-def _connect(sf, org) -> None:
-    from devtools.salesforce_emulator.oauth import AccessToken
-    from host.contracts import ConnectionResult
-    from host.integrations import get_connection
-
-    token = f"00D!bench-{uuid.uuid4().hex}"
-    with sf.state.lock:
-        sf.state.tokens.access[token] = AccessToken(token, "api refresh_token",
-                                                    sf.state.clock.timestamp() + 7200)
-    with org:
-        get_connection("salesforce").store_result(ConnectionResult(
-            external_account_id=sf.state.config.org_id, account_label="bench@example.com",
-            credentials={"access_token": token, "instance_url": sf.base_url},
-            details={"instance_url": sf.base_url}))
 
 
 def _event(sf, n: int) -> tuple[str, bytes]:
@@ -157,8 +142,8 @@ def main() -> None:
     org = create_organization(f"bench-path-{uuid.uuid4().hex[:8]}", "Bench event path")
     stages = Stages()
     try:
-        _connect(sf, org)
         with org:
+            connect_to_emulator(sf, get_connection("salesforce"))
             sequence = active_sequence(steps=(("survey", 0),), name="Closed Won NPS")
             get_connection("salesforce").update_settings(lambda values: values.update(
                 trigger_mode="auto", auto_sequence_id=str(sequence.pk)))

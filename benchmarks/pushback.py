@@ -15,7 +15,7 @@ N = 10_000
 HOST_CHUNK = 500  # scores per host pushback call while queueing
 
 
-def _connect(sf, conn) -> None:
+def connect_to_emulator(sf, conn) -> None:
     """Store a session the emulator accepts (the OAuth dance is measured elsewhere)."""
     from devtools.salesforce_emulator.oauth import AccessToken
     from host.contracts import ConnectionResult
@@ -60,7 +60,7 @@ def main() -> None:
     try:
         with org:
             conn = get_connection("salesforce")
-            _connect(sf, conn)
+            connect_to_emulator(sf, conn)
             ids = [r["Id"] for r in sf.state.records("Contact", include_deleted=False)][:N]
             updates = _updates(ids)
             key = pushback.scheduled_key("salesforce")

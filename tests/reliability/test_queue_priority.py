@@ -14,21 +14,11 @@ from django.conf import settings
 from host.tasks import push_queued_task, scheduled_sync_task
 from plugins.sequences.tasks import deliver_task
 from tests.conftest import ROOT
-from tests.reliability.workers import only_new_workers, start_worker, stop
+from tests.reliability.workers import start_worker, stop
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 PROCFILE_QUEUES = re.compile(r"-Q \$\{WORKER_QUEUES:-([a-z,]+)\}")
-
-
-@pytest.fixture
-def alone():
-    from host.celery_app import app
-
-    app.control.purge()
-    with only_new_workers():
-        yield
-    app.control.purge()
 
 
 def _log(name: str) -> str:
@@ -46,7 +36,7 @@ def test_the_deploy_files_list_the_queues_in_their_order_of_priority():
 
 @pytest.mark.parametrize("queues", ["", "delivery,default,sync"], ids=["all", "procfile"])
 def test_a_free_worker_takes_emails_and_events_before_syncs_queued_earlier(
-        committed_org, alone, queues):
+        committed_org, alone_on_empty_queues, queues):
     org = committed_org("prio")
     headers = {"_schema_name": org.schema_name}
     ours = {}  # task id -> name, in the order they were published: the syncs first
@@ -67,7 +57,7 @@ def test_a_free_worker_takes_emails_and_events_before_syncs_queued_earlier(
 
 
 def test_a_fan_out_sends_a_task_again_only_once_a_worker_started_the_waiting_one(
-        committed_org, alone):
+        committed_org, alone_on_empty_queues):
     from host.tasking import for_each_org
 
     org = committed_org("mark")

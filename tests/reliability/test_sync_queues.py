@@ -22,7 +22,7 @@ from host.sync import start_run
 from host.tasking import enqueue
 from host.tasks import run_sync_task, sweep_stuck_syncs
 from tests.conftest import ROOT
-from tests.reliability.workers import only_new_workers, start_worker, stop
+from tests.reliability.workers import start_worker, stop
 from tests.salesforce import conftest as salesforce_fixtures
 from tests.salesforce.conftest import calls, connect, org_client, page_text
 from tests.salesforce.test_webhook_outage import Redis, celery_on, worker_on
@@ -33,14 +33,6 @@ KEY = "salesforce"
 SLOW_PAGE = 2.0  # seconds per Salesforce call: a 25-contact sync in pages of 10 takes ~8 s
 SYNC_ENV = {"SALESFORCE_SYNC_PAGE_SIZE": "10"}
 sf = salesforce_fixtures.sf  # the fixture: the session's emulator, reset
-
-
-@pytest.fixture
-def alone():
-    app.control.purge()
-    with only_new_workers():
-        yield
-    app.control.purge()
 
 
 @pytest.fixture
@@ -78,7 +70,7 @@ def redeliver_expired(visibility_timeout: float) -> None:
 
 
 def test_a_sync_redelivered_after_its_visibility_timeout_does_not_run_twice(
-        sf, connected, alone):
+        sf, connected, alone_on_empty_queues):
     env = {**SYNC_ENV, "CELERY_VISIBILITY_TIMEOUT": "2"}
     first = start_worker("sync-a", queues="sync", **env)
     second = start_worker("sync-b", queues="sync", **env)
@@ -107,7 +99,8 @@ def test_a_sync_redelivered_after_its_visibility_timeout_does_not_run_twice(
         assert ExternalLink.objects.filter(provider=KEY).count() == 25
 
 
-def test_a_sync_now_lost_to_a_broker_outage_recovers_by_itself(sf, connected, alone, settings):
+def test_a_sync_now_lost_to_a_broker_outage_recovers_by_itself(
+        sf, connected, alone_on_empty_queues, settings):
     settings.SYNC_LEASE_SECONDS = 2  # how long the web side gives the task to start
     client = org_client(connected)
     redis = Redis()
@@ -140,7 +133,7 @@ def test_a_sync_now_lost_to_a_broker_outage_recovers_by_itself(sf, connected, al
 
 
 def test_a_long_sync_does_not_delay_a_survey_email_on_the_delivery_queue(
-        sf, connected, alone, tmp_path: Path):
+        sf, connected, alone_on_empty_queues, tmp_path: Path):
     from host.contracts import TriggerContact
     from host.trigger import enroll
     from plugins.sequences.models import Sending
