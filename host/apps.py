@@ -30,3 +30,7 @@ class HostConfig(AppConfig):
         log_context.capture_stray_output()  # warnings are log lines too (JSON in production)
         request_started.connect(log_context.clear, dispatch_uid="log_context.clear.start")
         request_finished.connect(log_context.clear, dispatch_uid="log_context.clear.finish")
+
+        from host.webhooks import connections
+
+        connections.connect_signals()  # a saved connection is never answered from the cache

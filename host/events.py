@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 30  # the sweeper retries about once a minute
 BATCH_SIZE = 100  # events interpreted together (one Outbound Message holds up to 100)
+NEW_EVENTS_BUDGET = 60.0  # seconds a woken task works through a backlog before handing it on
 
 
 def accept_event(provider: str, dedupe_key: str, kind: str, payload: dict) -> tuple[InboundEvent, bool]:
@@ -28,18 +30,19 @@ def accept_event(provider: str, dedupe_key: str, kind: str, payload: dict) -> tu
 
 
 def accept_events(provider: str, events) -> list[tuple[InboundEvent, bool]]:
-    """Store the events whose dedupe key was not seen before, and enqueue their processing.
+    """Store the events whose dedupe key was not seen before, and wake their processing.
 
     ``events`` are ``(dedupe_key, kind, payload)`` items (or objects with those attributes).
     Returns ``(event, created)`` per item, in order. One ``INSERT ... ON CONFLICT DO NOTHING``
     for the whole batch (atomic by itself: no transaction or savepoint round trips on the
     request path), plus one SELECT only when some keys were seen before. Callers acknowledge the
-    sender once this returned: the rows are committed (or were already there), and processing
-    is published after the caller's transaction, if any, commits. If the broker is down, the
-    sweeper picks the events up later.
+    sender once this returned: the rows are committed (or were already there). After the
+    caller's transaction, if any, commits, the org's ``process_new_events`` task is woken
+    (``host.tasking.wake``: not sent again while a copy still waits in the queue, so a burst of
+    events costs one task). If the broker is down, the sweeper picks the events up later.
     """
-    from host.tasking import enqueue
-    from host.tasks import process_event_task
+    from host.tasking import wake
+    from host.tasks import process_new_events_task
 
     items = [(e[0], e[1], e[2]) if isinstance(e, tuple) else (e.dedupe_key, e.kind, e.payload)
              for e in events]
@@ -61,10 +64,11 @@ def accept_events(provider: str, events) -> list[tuple[InboundEvent, bool]]:
                                  received_at=now)
             created[key] = event
             announced.add(key)
-            enqueue(process_event_task, event.pk)
             result.append((event, True))
         else:
             result.append((created.get(key) or existing[key], False))
+    if announced:
+        wake(process_new_events_task, provider)
     metrics.inc("webhook_events_received", len(announced), integration=provider)
     return result
 
@@ -89,13 +93,42 @@ def _insert_new(provider: str, rows: list[tuple[str, str, dict]], now) -> dict[s
         return dict(cursor.fetchall())
 
 
+def process_new(provider: str) -> int:
+    """Process the integration's never-attempted pending events, oldest first, in batches of
+    ``BATCH_SIZE`` (rows locked, skipping ones another worker holds); return how many.
+
+    The task a webhook wakes (``accept_events``). Batches follow one another until none is
+    left; after ``NEW_EVENTS_BUDGET`` seconds the task wakes a fresh copy of itself for the
+    rest, so one org's backlog never holds a worker for long. Events that failed an attempt are the
+    sweeper's (``requeue_stuck``).
+    """
+    from host.tasking import wake
+    from host.tasks import process_new_events_task
+
+    started, done = time.monotonic(), 0
+    while True:
+        with transaction.atomic():
+            batch = list(InboundEvent.objects.select_for_update(skip_locked=True).filter(
+                provider=provider, status=InboundEvent.Status.PENDING, attempts=0,
+            ).order_by("pk")[:BATCH_SIZE])
+            if batch:
+                _process_locked(batch)
+        _count_outcomes(batch)
+        done += len(batch)
+        if len(batch) < BATCH_SIZE:
+            return done
+        if time.monotonic() - started >= NEW_EVENTS_BUDGET:
+            wake(process_new_events_task, provider)
+            return done
+
+
 def process_event(event_id: int) -> InboundEvent:
-    """Interpret one pending event through its plugin and run the trigger; record the outcome.
+    """Interpret one pending event through its plugin and run the trigger; record the outcome
+    (the sweeper's retry and the event log's Replay).
 
     Other never-attempted pending events of the same integration are taken along (up to
     ``BATCH_SIZE``, rows locked, skipping ones another worker holds), so a plugin that checks
-    events against its CRM asks once per batch (``trigger_interpret_events``). Their own tasks
-    then find them processed and do nothing.
+    events against its CRM asks once per batch (``trigger_interpret_events``).
     """
     same_provider = InboundEvent.objects.filter(pk=event_id).values("provider")[:1]
     with transaction.atomic():
@@ -106,17 +139,23 @@ def process_event(event_id: int) -> InboundEvent:
         ).order_by(Case(When(pk=event_id, then=0), default=1), "pk")[:BATCH_SIZE])
         if not batch or batch[0].pk != event_id:  # processed, or another worker holds it
             return InboundEvent.objects.get(pk=event_id)
-        log_context.update(integration=batch[0].provider)
-        for item in batch:
-            item.attempts += 1
-        _process_batch(batch)
-        now = timezone.now()
-        for item in batch:
-            if item.status != InboundEvent.Status.PENDING:
-                item.processed_at = now
-            item.save(update_fields=["status", "reason", "result", "attempts", "processed_at"])
+        _process_locked(batch)
     _count_outcomes(batch)
     return batch[0]
+
+
+def _process_locked(batch: list[InboundEvent]) -> None:
+    """Attempt the locked events of one integration and save each outcome (in the caller's
+    transaction)."""
+    log_context.update(integration=batch[0].provider)
+    for item in batch:
+        item.attempts += 1
+    _process_batch(batch)
+    now = timezone.now()
+    for item in batch:
+        if item.status != InboundEvent.Status.PENDING:
+            item.processed_at = now
+        item.save(update_fields=["status", "reason", "result", "attempts", "processed_at"])
 
 
 def _count_outcomes(batch: list[InboundEvent]) -> None:

@@ -238,8 +238,9 @@ def trigger_interpret_event(
 ) -> TriggerDecision:
     """Decide what a stored inbound event (webhook) means.
 
-    Called by: ``host.events.process_event`` in a Celery task, after the event was stored and
-    acknowledged, once per event (duplicates were dropped by its dedupe key).
+    Called by: ``host.events`` in a Celery task (``process_new`` after a webhook, or
+    ``process_event`` for a retry or a replay), after the event was stored and acknowledged,
+    once per event (duplicates were dropped by its dedupe key).
     Returns: ``TriggerDecision(request=TriggerRequest)`` to enroll contacts, or
     ``TriggerDecision(ignored_reason="...")``; the host records the outcome on the event.
     """
@@ -251,9 +252,10 @@ def trigger_interpret_events(
 ) -> list[TriggerDecision] | None:
     """Decide what several stored inbound events of one organization mean, in one go.
 
-    Called by: ``host.events.process_event`` in a Celery task, with the event its task was for
-    plus other never-attempted pending events of the same integration (at most
-    ``host.events.BATCH_SIZE``, rows locked), so a plugin that checks events against its CRM
+    Called by: ``host.events`` in a Celery task, with never-attempted pending events of one
+    integration, oldest first (``process_new``, woken by a webhook), or with one event being
+    retried or replayed plus such events (``process_event``); at most
+    ``host.events.BATCH_SIZE``, rows locked. So a plugin that checks events against its CRM
     (e.g. re-reads the opportunities) can do it in one request per batch.
     Returns: one ``TriggerDecision`` per event, in the same order. Optional: a plugin that does
     not implement it gets ``trigger_interpret_event`` once per event. Raising leaves every event

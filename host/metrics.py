@@ -4,9 +4,12 @@ Why Redis and not prometheus_client's multiprocess mode: the counts come from se
 processes on several machines (gunicorn workers, Celery workers in their own containers), and
 ``/metrics`` is served by one web process. Multiprocess mode only sums processes that share a
 directory on one machine (and needs that directory wiped on every deploy); Redis is already
-shared by every process. Each count is one ``HINCRBYFLOAT`` (fire-and-forget: a Redis outage
-drops counts, never fails the work). Queue depth and the oldest task's age are read from the
-broker at scrape time.
+shared by every process. Each process adds its counts up in memory and writes them every
+``METRICS_FLUSH_SECONDS`` (one pipeline of ``HINCRBYFLOAT``, from a daemon thread; also when
+the process exits and before it renders ``/metrics``), so counting costs no Redis round trip on
+the request or task that counts. Fire-and-forget: a Redis outage drops counts, never fails the
+work, and a process killed with ``SIGKILL`` loses at most its last interval's counts. Queue
+depth and the oldest task's age are read from the broker at scrape time.
 
 Labels never name an organization (thousands of orgs would be thousands of series): logs and
 Sentry carry the org; metrics carry the integration, status and reason.
@@ -14,9 +17,13 @@ Sentry carry the org; metrics carry the integration, status and reason.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
+import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
@@ -98,27 +105,88 @@ def inc(name: str, amount: float = 1, **labels) -> None:
     if not amount:
         return
     values = _label_values(METRICS[name], labels)
-    try:
-        _client().hincrbyfloat(_hash(name), json.dumps(values), amount)
-    except redis.RedisError:
-        log.debug("metric %s not counted: Redis unavailable", name)
+    _buffer.add([(_hash(name), json.dumps(values), amount)])
 
 
 def observe(name: str, value: float, **labels) -> None:
     """Record one observation of a histogram."""
     metric = METRICS[name]
     values = _label_values(metric, labels)
-    pipe = _client().pipeline(transaction=False)
     key = _hash(name)
-    for bound in metric.buckets:
-        if value <= bound:
-            pipe.hincrbyfloat(key, json.dumps([*values, repr(bound)]), 1)
-    pipe.hincrbyfloat(key, json.dumps([*values, "+Inf"]), 1)
-    pipe.hincrbyfloat(key, json.dumps([*values, "sum"]), value)
-    try:
-        pipe.execute()
-    except redis.RedisError:
-        log.debug("metric %s not observed: Redis unavailable", name)
+    fields = [(key, json.dumps([*values, repr(bound)]), 1)
+              for bound in metric.buckets if value <= bound]
+    fields.append((key, json.dumps([*values, "+Inf"]), 1))
+    fields.append((key, json.dumps([*values, "sum"]), value))
+    _buffer.add(fields)
+
+
+def flush() -> None:
+    """Write this process's counts now."""
+    _buffer.flush()
+
+
+class _Buffer:
+    """This process's counts since the last write, written by a daemon thread every
+    ``METRICS_FLUSH_SECONDS`` (0: on every count, no thread). A forked child starts empty."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # guards ``counts``
+        self.writing = threading.Lock()  # one write (or reset) at a time
+        self.counts: dict[tuple[str, str], float] = defaultdict(float)
+        self.writer: threading.Thread | None = None
+
+    def add(self, fields: list[tuple[str, str, float]]) -> None:
+        with self.lock:
+            for key, field, amount in fields:
+                self.counts[key, field] += amount
+        if _interval() <= 0:
+            self.flush()
+        elif self.writer is None:
+            self._start()
+
+    def flush(self) -> None:
+        with self.writing:
+            with self.lock:
+                counts, self.counts = self.counts, defaultdict(float)
+            if not counts:
+                return
+            pipe = _client().pipeline(transaction=False)
+            for (key, field), amount in counts.items():
+                pipe.hincrbyfloat(key, field, amount)
+            try:
+                pipe.execute()
+            except redis.RedisError:
+                log.debug("%d metric counts dropped: Redis unavailable", len(counts))
+
+    def _start(self) -> None:
+        with self.lock:
+            if self.writer is not None:
+                return
+            self.writer = threading.Thread(target=self._run, name="metrics-writer", daemon=True)
+            self.writer.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(max(_interval(), 0.05))
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - the writer must outlive any one failure
+                log.exception("metrics writer: flush failed")
+
+    def forget(self) -> None:
+        """In a forked child: the parent's counts and writer are the parent's."""
+        self.lock, self.writing = threading.Lock(), threading.Lock()
+        self.counts = defaultdict(float)
+        self.writer = None
+
+
+def _interval() -> float:
+    return float(getattr(settings, "METRICS_FLUSH_SECONDS", 1.0))
+
+
+_buffer = _Buffer()
+os.register_at_fork(after_in_child=_buffer.forget)
+atexit.register(_buffer.flush)
 
 
 def reason_label(reason: str) -> str:
@@ -190,6 +258,7 @@ class RedisCollector:
 
 def render() -> bytes:
     """The Prometheus text exposition of every platform metric."""
+    flush()  # this process's own counts too
     registry = CollectorRegistry(auto_describe=False)
     registry.register(RedisCollector())
     return generate_latest(registry)
@@ -197,7 +266,10 @@ def render() -> bytes:
 
 def reset() -> None:
     """Forget every count (tests)."""
-    _client().delete(*(_hash(name) for name in METRICS))
+    with _buffer.writing:
+        with _buffer.lock:
+            _buffer.counts.clear()
+        _client().delete(*(_hash(name) for name in METRICS))
 
 
 # --- Celery signals -------------------------------------------------------------------------------
@@ -221,9 +293,19 @@ def _task_finished(task_id=None, task=None, state=None, **kwargs) -> None:
                 state=state or "UNKNOWN")
 
 
+def _flush_on_shutdown(**kwargs) -> None:
+    flush()  # a prefork child may leave through os._exit, past atexit
+
+
 def connect_celery_signals() -> None:
-    from celery.signals import before_task_publish, task_postrun, task_prerun
+    from celery.signals import (
+        before_task_publish,
+        task_postrun,
+        task_prerun,
+        worker_process_shutdown,
+    )
 
     before_task_publish.connect(_stamp_published_at, weak=False)
     task_prerun.connect(_task_started, weak=False)
     task_postrun.connect(_task_finished, weak=False)
+    worker_process_shutdown.connect(_flush_on_shutdown, weak=False)

@@ -375,6 +375,11 @@ API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", default=24)
 # --- Observability -----------------------------------------------------------------------------
 # GET /metrics on the public host needs "Authorization: Bearer <METRICS_TOKEN>" when set.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Seconds a web process keeps a connected org's connection row for its webhooks (a burst reads
+# it once); a change made elsewhere counts within this time (host/webhooks/connections.py).
+WEBHOOK_CONNECTION_CACHE_SECONDS = env.float("WEBHOOK_CONNECTION_CACHE_SECONDS", default=2.0)
+# Each process writes its counts to Redis this often (host/metrics.py); 0 writes every count.
+METRICS_FLUSH_SECONDS = env.float("METRICS_FLUSH_SECONDS", default=1.0)
 # Errors to Sentry (host/error_reporting.py), only when a DSN is set; events carry the org tag
 # and go through the log redaction.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")

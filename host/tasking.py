@@ -14,11 +14,13 @@ from django_tenants.utils import get_public_schema_name, tenant_context
 from host.celery_app import app
 
 log = logging.getLogger(__name__)
-# A fan-out task waiting in its queue is marked in Redis (its key in this message header) until it
-# starts: beat's next minute does not enqueue it again behind itself. The mark expires after
-# PENDING_TTL seconds, so a message the broker lost is sent again then.
+# A fan-out task or a wake-up waiting in its queue is marked in Redis (its key in this message
+# header) until it starts: beat's next minute, or the next webhook event of a burst, does not
+# enqueue it again behind itself. The mark expires (PENDING_TTL for fan-outs, WAKE_TTL for
+# wake-ups), so a message the broker lost is sent again then.
 PENDING_HEADER = "fanout_pending"
 PENDING_TTL = 600
+WAKE_TTL = 60
 
 
 class OrgRequired(RuntimeError):
@@ -86,6 +88,31 @@ def enqueue(task, *args, countdown: int | None = None, **kwargs) -> None:
     transaction.on_commit(send, robust=True)
 
 
+def wake(task, *args) -> None:
+    """Enqueue ``task`` for the current org once the current transaction commits, unless the
+    same task with the same arguments still waits in its queue: a burst of webhook events wakes
+    one task, which then handles all of them, instead of one task per event.
+
+    ``task`` must take the work that is there when it starts (its mark is cleared then, before
+    it reads; this marks after the commit, so a task that starts later sees the new rows). A
+    wake-up the broker lost delays the work by ``WAKE_TTL`` at most; a broker outage leaves it
+    to the caller's sweeper.
+    """
+    schema = connection.schema_name
+
+    def send() -> None:
+        key = pending_key(schema, task, list(args))
+        if not _mark_pending(key, WAKE_TTL):
+            return  # a copy waits in the queue and will see this transaction's rows
+        try:
+            task.apply_async(args=args, headers={"_schema_name": schema, PENDING_HEADER: key})
+        except Exception:
+            _forget_pending(key)  # the next event tries again, without waiting for the TTL
+            raise
+
+    transaction.on_commit(send, robust=True)
+
+
 def for_each_org(task, *args, due=None, org_filter=None, when=None, **kwargs) -> int:
     """Enqueue ``task`` once per organization (from a public periodic task); return the count.
 
@@ -135,10 +162,10 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
 
 
-def _mark_pending(key: str) -> bool:
+def _mark_pending(key: str, ttl: int = PENDING_TTL) -> bool:
     """True when nothing was pending under ``key`` (now it is)."""
     try:
-        return bool(_redis().set(key, 1, nx=True, ex=PENDING_TTL))
+        return bool(_redis().set(key, 1, nx=True, ex=ttl))
     except redis.RedisError:
         return True  # enqueue anyway: the publish says whether the broker is there
 
@@ -147,4 +174,4 @@ def _forget_pending(key: str) -> None:
     try:
         _redis().delete(key)
     except redis.RedisError:
-        log.warning("could not clear the fan-out mark %s; it expires by itself", key)
+        log.warning("could not clear the queue mark %s; it expires by itself", key)

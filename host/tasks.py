@@ -65,6 +65,14 @@ def process_event_task(event_id: int) -> str:
     return process_event(event_id).status
 
 
+@org_task(name="host.process_new_events")
+def process_new_events_task(provider: str) -> int:
+    """Woken by a webhook (``host.tasking.wake``): the integration's new events, in batches."""
+    from host.events import process_new
+
+    return process_new(provider)
+
+
 @org_task(name="host.pushback")
 def pushback_task(provider: str, updates: list[dict]) -> int:
     """Kept for messages sent before the outbox moved into the host: queue them."""

@@ -209,7 +209,8 @@ def _public_schema_after_each_test():
 
 
 def forget_fan_out_marks() -> None:
-    """As if every task beat's fan-outs sent had started (``host.tasking.PENDING_HEADER``)."""
+    """As if every task beat's fan-outs and webhooks' wake-ups sent had started
+    (``host.tasking.PENDING_HEADER``)."""
     import redis
 
     from host.tasking import _redis, pending_prefix
@@ -226,6 +227,14 @@ def forget_fan_out_marks() -> None:
 def _no_fan_out_marks():
     """The marks live in Redis, outside the test's transaction: every test starts without any."""
     forget_fan_out_marks()
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_webhook_connections():
+    """A rolled-back test fires no ``post_save``: the next one must not see its kept rows."""
+    from host.webhooks import connections
+
+    connections.forget()
 
 
 def _org(slug):

@@ -31,7 +31,7 @@ from host.contracts import (
 )
 from host.events import accept_events
 from host.integrations import is_enabled, registry
-from host.webhooks import routes, secrets
+from host.webhooks import connections, routes, secrets
 
 log = logging.getLogger(__name__)
 UNKNOWN_ACCOUNT, DISABLED = "unknown account", "integration disabled"
@@ -83,12 +83,8 @@ def webhook(request, key: str):
     if spec.style == WebhookStyle.PER_ORG:
         if not is_enabled(key):
             return error(404, "NOT_FOUND", f"{name} is not enabled for this organization.")
-        from host.models import IntegrationConnection
-
         # No get_or_create: a refused request must not write anything, not even a connection.
-        # Only the columns the secret and the account check read (provider is unique).
-        connection = next(iter(IntegrationConnection.objects.filter(provider=key).only(
-            "provider", "status", "external_account_id", "settings")[:1]), None)
+        connection = connections.for_webhook(key)
         secret = secrets.resolve(key, connection)
     else:
         secret = secrets.app_secret(key)

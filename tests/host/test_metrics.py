@@ -124,3 +124,46 @@ def test_sync_runs_and_records_are_counted(client_a, org_a, celery_eager,
     assert scraped[("sync_records_total", (("integration", KEY), ("outcome", "created")))] == 4
     assert scraped[("sync_records_total", (("integration", KEY), ("outcome", "updated")))] == 1
     assert ("sync_records_total", (("integration", KEY), ("outcome", "deleted"))) not in scraped
+
+
+def _stored(name: str) -> dict:
+    return metrics._client().hgetall(metrics._hash(name))
+
+
+@override_settings(METRICS_FLUSH_SECONDS=3600)
+def test_counts_stay_in_the_process_until_written():
+    for _ in range(3):
+        metrics.inc("emails_sent", step_kind="survey")
+    metrics.observe("task_duration_seconds", 0.2, task="t", state="SUCCESS")
+    assert _stored("emails_sent") == {}  # no Redis round trip per count
+    metrics.flush()
+    assert _stored("emails_sent") == {b'["survey"]': b"3"}  # one write for the three
+    assert float(_stored("task_duration_seconds")[b'["t", "SUCCESS", "sum"]']) == 0.2
+    metrics.inc("emails_sent", step_kind="survey")
+    assert scrape()[("emails_sent_total", (("step_kind", "survey"),))] == 4  # render writes first
+
+
+@override_settings(METRICS_FLUSH_SECONDS=0.1)
+def test_the_writer_thread_writes_without_being_asked():
+    from tests.waiting import wait_for
+
+    metrics.inc("emails_failed", step_kind="survey")
+    wait_for(lambda: _stored("emails_failed") == {b'["survey"]': b"1"}, timeout=5)
+
+
+@override_settings(METRICS_FLUSH_SECONDS=3600)
+def test_a_forked_child_does_not_write_its_parents_counts():
+    import multiprocessing
+
+    metrics.inc("emails_sent", 5, step_kind="survey")
+    child = multiprocessing.get_context("fork").Process(target=_count_one_and_flush)
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    metrics.flush()
+    assert _stored("emails_sent") == {b'["survey"]': b"6"}  # 5 + the child's 1, not 5 + 6
+
+
+def _count_one_and_flush() -> None:
+    metrics.inc("emails_sent", step_kind="survey")
+    metrics.flush()

@@ -1,0 +1,132 @@
+"""Webhook events wake one task per org and integration (``host.tasking.wake``), not one per
+event: a burst of events costs one message, and the woken task handles all of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from host import events
+from host.celery_app import app
+from host.models import InboundEvent
+from host.tasking import PENDING_HEADER, WAKE_TTL, _redis
+from host.tasks import process_new_events_task
+from tests.host.test_fake_crm_phases import KEY, _connect
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The messages tasks publish (kept, not sent: the test plays the worker)."""
+    messages = []
+    monkeypatch.setattr(app.Task, "apply_async", lambda self, args=None, kwargs=None,
+                        headers=None, **options: messages.append((self.name, args, headers)))
+    return messages
+
+
+def _won(sequence, n: int):
+    return events.accept_event(KEY, f"deal:{n}:won", "deal_won", {
+        "won": True, "deal_id": f"deal-{n}", "email": f"buyer{n}@example.com",
+        "sequence_id": str(sequence.pk)})
+
+
+def _run(message) -> int:
+    """Run a kept message as the worker would: its schema and mark in the headers."""
+    name, args, headers = message
+    assert name == "host.process_new_events"
+    return process_new_events_task.apply(args=args, headers=headers).get()
+
+
+def test_a_burst_of_events_sends_one_wake_up_and_it_processes_them_all(
+        org_a, sent, django_capture_on_commit_callbacks):
+    from plugins.sequences.models import Sending
+    from tests.sequences.factories import active_sequence
+
+    _connect(org_a)
+    with org_a:
+        sequence = active_sequence()
+        with django_capture_on_commit_callbacks(execute=True):
+            first, _ = _won(sequence, 1)
+        [message] = sent
+        assert message[1] == (KEY,) and message[2]["_schema_name"] == org_a.schema_name
+        mark = message[2][PENDING_HEADER]
+        assert 0 < _redis().ttl(mark) <= WAKE_TTL
+        for n in (2, 3):  # while the woken task still waits in its queue
+            with django_capture_on_commit_callbacks(execute=True):
+                _won(sequence, n)
+        assert len(sent) == 1
+        assert _run(message) == 3
+        assert not _redis().exists(mark)  # cleared when the task started
+        assert set(InboundEvent.objects.values_list("status", flat=True)) == {"processed"}
+        assert Sending.objects.count() == 3
+        with django_capture_on_commit_callbacks(execute=True):
+            _won(sequence, 4)  # after the task started: a new wake-up
+        assert len(sent) == 2 and _run(sent[1]) == 1
+
+
+def test_the_mark_is_set_after_commit_so_the_task_sees_the_rows(
+        org_a, sent, django_capture_on_commit_callbacks):
+    from tests.sequences.factories import active_sequence
+
+    _connect(org_a)
+    with org_a:
+        sequence = active_sequence()
+        with django_capture_on_commit_callbacks() as callbacks:
+            _won(sequence, 1)
+            assert sent == [] and not list(_redis().scan_iter(f"*{KEY}*"))
+        for callback in callbacks:
+            callback()
+        assert len(sent) == 1
+
+
+def test_a_failed_publish_leaves_no_mark_so_the_next_event_tries_again(
+        org_a, monkeypatch, django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError
+
+    from tests.sequences.factories import active_sequence
+
+    attempts = []
+
+    def broker_down(self, args=None, kwargs=None, headers=None, **options):
+        attempts.append(headers[PENDING_HEADER])
+        raise OperationalError("broker down")
+
+    monkeypatch.setattr(app.Task, "apply_async", broker_down)
+    _connect(org_a)
+    with org_a:
+        sequence = active_sequence()
+        for n in (1, 2):
+            with django_capture_on_commit_callbacks(execute=True):
+                event, created = _won(sequence, n)  # stored and acknowledged all the same
+            assert created and event.pk
+        assert len(attempts) == 2 and not _redis().exists(attempts[0])
+        assert InboundEvent.objects.filter(status="pending").count() == 2  # the sweeper's now
+
+
+def test_a_backlog_is_worked_through_in_batches_and_handed_on_after_the_budget(
+        org_a, sent, monkeypatch, django_capture_on_commit_callbacks):
+    from tests.sequences.factories import active_sequence
+
+    monkeypatch.setattr(events, "BATCH_SIZE", 2)
+    _connect(org_a)
+    with org_a:
+        sequence = active_sequence()
+        for n in range(5):
+            with django_capture_on_commit_callbacks(execute=True):
+                _won(sequence, n)
+        [woken] = sent
+        monkeypatch.setattr(events, "NEW_EVENTS_BUDGET", 0)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert _run(woken) == 2  # one batch, then a fresh copy for the rest
+        [handed_on] = [m for m in sent[1:] if m[0] == "host.process_new_events"]
+        monkeypatch.setattr(events, "NEW_EVENTS_BUDGET", 60)
+        assert _run(handed_on) == 3  # batch after batch (2 + 1)
+        assert InboundEvent.objects.filter(status="processed").count() == 5
+
+
+def test_events_that_failed_an_attempt_are_left_to_the_sweeper(org_a, sent):
+    with org_a:
+        _connect(org_a)
+        retried = InboundEvent.objects.create(provider=KEY, dedupe_key="old", kind="deal_won",
+                                              payload={}, attempts=1)
+        assert events.process_new(KEY) == 0
+        retried.refresh_from_db()
+        assert (retried.status, retried.attempts) == ("pending", 1)
