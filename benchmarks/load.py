@@ -382,16 +382,22 @@ def post_events(web_port: int, deals: list[dict], on_half=None):
         local.session = session
         started = time.monotonic()
         sent[deal["email"]] = started
-        try:
-            response = session.post(
-                f"http://127.0.0.1:{web_port}{PATH}?token={SECRET}",
-                data=outbound_message(deal), timeout=60,
-                headers={"Host": f"{deal['host']}:{web_port}",
-                         "Content-Type": "text/xml; charset=utf-8"})
+        for attempt in range(3):  # Salesforce retries a message it got no answer to
+            try:
+                response = session.post(
+                    f"http://127.0.0.1:{web_port}{PATH}?token={SECRET}",
+                    data=outbound_message(deal), timeout=60,
+                    headers={"Host": f"{deal['host']}:{web_port}",
+                             "Content-Type": "text/xml; charset=utf-8"})
+            except requests.RequestException:
+                # e.g. gunicorn closed the idle keep-alive connection as this request left
+                statuses[f"retried after a connection error ({attempt + 1})"] += 1
+                time.sleep(0.5)
+                continue
             statuses[response.status_code] += 1
             answered.append(time.monotonic() - started)
-        except requests.RequestException:
-            statuses["error"] += 1
+            return
+        statuses["error"] += 1
 
     begin = time.monotonic()
     with ThreadPoolExecutor(16) as pool:

@@ -123,8 +123,11 @@ def main() -> None:
     org = create_organization(f"bench-wh-{uuid.uuid4().hex[:8]}", "Bench webhooks")
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id bigserial PRIMARY KEY, body text)")
-    with org:
-        secret = secrets.rotate(get_connection("salesforce"))
+    with org:  # connected to the Salesforce org the messages come from, with its own secret
+        conn = get_connection("salesforce")
+        conn.status, conn.external_account_id = conn.Status.CONNECTED, ORG_ID
+        conn.save()
+        secret = secrets.rotate(conn)
     host = org.get_primary_domain().domain
     connection.close()
     path, kind = f"{PATH}?token={secret}", "text/xml; charset=utf-8"
