@@ -99,8 +99,8 @@ def process_new(provider: str) -> int:
 
     The task a webhook wakes (``accept_events``). Batches follow one another until none is
     left; after ``NEW_EVENTS_BUDGET`` seconds the task wakes a fresh copy of itself for the
-    rest, so one org's backlog never holds a worker for long. Events that failed an attempt are the
-    sweeper's (``requeue_stuck``).
+    rest, so one org's backlog never holds a worker for long. Events that failed an attempt
+    are the sweeper's (``requeue_stuck``).
     """
     from host.tasking import wake
     from host.tasks import process_new_events_task

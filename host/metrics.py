@@ -166,8 +166,12 @@ class _Buffer:
             self.writer.start()
 
     def _run(self) -> None:
-        while True:
-            time.sleep(max(_interval(), 0.05))
+        written = time.monotonic()
+        while True:  # short naps: a changed interval counts at once
+            time.sleep(min(max(_interval(), 0.05), 0.5))
+            if time.monotonic() - written < _interval():
+                continue
+            written = time.monotonic()
             try:
                 self.flush()
             except Exception:  # noqa: BLE001 - the writer must outlive any one failure

@@ -233,6 +233,7 @@ STORAGES = {
 
 # --- Celery ------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_TRANSPORT = "host.broker:Transport"  # kombu's Redis transport, one fix (host/broker.py)
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
