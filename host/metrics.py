@@ -185,7 +185,7 @@ class _Buffer:
 
 
 def _interval() -> float:
-    return float(getattr(settings, "METRICS_FLUSH_SECONDS", 1.0))
+    return settings.METRICS_FLUSH_SECONDS
 
 
 _buffer = _Buffer()

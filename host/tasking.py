@@ -100,15 +100,8 @@ def wake(task, *args) -> None:
     """
     schema = connection.schema_name
 
-    def send() -> None:
-        key = pending_key(schema, task, list(args))
-        if not _mark_pending(key, WAKE_TTL):
-            return  # a copy waits in the queue and will see this transaction's rows
-        try:
-            task.apply_async(args=args, headers={"_schema_name": schema, PENDING_HEADER: key})
-        except Exception:
-            _forget_pending(key)  # the next event tries again, without waiting for the TTL
-            raise
+    def send() -> None:  # a copy still waiting in the queue will see this transaction's rows
+        _send_unless_pending(task, schema, args, {}, WAKE_TTL)
 
     transaction.on_commit(send, robust=True)
 
@@ -138,13 +131,25 @@ def for_each_org(task, *args, due=None, org_filter=None, when=None, **kwargs) ->
             with tenant_context(org):
                 if not when(org):
                     continue
-        pending = pending_key(org.schema_name, task, args)
-        if not _mark_pending(pending):
-            continue  # the same task still waits in its queue for this org (a backlog)
-        task.apply_async(args=args, kwargs=kwargs,
-                         headers={"_schema_name": org.schema_name, PENDING_HEADER: pending})
-        count += 1
+        # Not when the same task still waits in its queue for this org (a backlog).
+        count += _send_unless_pending(task, org.schema_name, args, kwargs, PENDING_TTL)
     return count
+
+
+def _send_unless_pending(task, schema: str, args, kwargs: dict, ttl: int) -> bool:
+    """Send ``task`` for ``schema`` with a mark in Redis (``PENDING_HEADER``, cleared when it
+    starts), unless an earlier copy's mark is still there; True when sent. A failed publish
+    clears the mark, so the next attempt is not held back until it expires."""
+    key = pending_key(schema, task, list(args))
+    if not _mark_pending(key, ttl):
+        return False
+    try:
+        task.apply_async(args=args, kwargs=kwargs,
+                         headers={"_schema_name": schema, PENDING_HEADER: key})
+    except Exception:
+        _forget_pending(key)
+        raise
+    return True
 
 
 def pending_prefix() -> str:

@@ -25,6 +25,7 @@ from django.db.models.signals import post_delete, post_save
 MAX_ROWS = 10_000  # per process; the least recently used go first
 
 _lock = threading.Lock()  # gunicorn's threads share the cache
+_kept: TTLCache | None = None
 
 
 def for_webhook(key: str):
@@ -52,8 +53,6 @@ def forget(*args, **kwargs) -> None:
     with _lock:
         _kept = None
 
-
-_kept: TTLCache | None = None
 
 
 def _rows(seconds: float) -> TTLCache:

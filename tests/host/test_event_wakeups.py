@@ -10,7 +10,7 @@ from host.celery_app import app
 from host.models import InboundEvent
 from host.tasking import PENDING_HEADER, WAKE_TTL, _redis
 from host.tasks import process_new_events_task
-from tests.host.test_fake_crm_phases import KEY, _connect
+from tests.host.test_fake_crm_phases import KEY, _connect, _won_event
 
 
 @pytest.fixture
@@ -23,9 +23,7 @@ def sent(monkeypatch):
 
 
 def _won(sequence, n: int):
-    return events.accept_event(KEY, f"deal:{n}:won", "deal_won", {
-        "won": True, "deal_id": f"deal-{n}", "email": f"buyer{n}@example.com",
-        "sequence_id": str(sequence.pk)})
+    return _won_event(sequence, deal=f"deal-{n}", email=f"buyer{n}@example.com")
 
 
 def _run(message) -> int:
