@@ -1,12 +1,14 @@
 """The Redis broker transport, with one fix: a worker survives losing Redis mid-task.
 
-kombu 5.7's Redis channel, when the consumer loses its connection while a task is running
-(``acks_late``: its message is unacknowledged), closes the channel and tries to put the message
-back through a connection pool it has just dropped, whose connection details are gone too; the
-``AttributeError`` stops the worker ("Unrecoverable error") instead of letting it reconnect. Here
-that one case is logged and the worker reconnects. The message stays in Redis's unacked set (when
-Redis kept its data) and comes back after the visibility timeout, like a task of a killed worker;
-the host's sweepers cover the work either way. Used through ``CELERY_BROKER_TRANSPORT``.
+kombu 5.7's Redis channel breaks twice when the consumer loses its connection while a task is
+running (``acks_late``: its message is unacknowledged). Closing the channel, it tries to put the
+message back through a connection pool it has just dropped; and once the worker has reconnected,
+the task's acknowledgement goes to that closed channel. Both raise ``AttributeError`` (the
+channel's connection details are gone), which stops the worker ("Unrecoverable error") instead
+of letting it carry on. Here both are logged and skipped. The message stays in Redis's unacked
+set (when Redis kept its data) and comes back after the visibility timeout, like a task of a
+killed worker (the host's tasks are idempotent, and its sweepers cover the work either way).
+Used through ``CELERY_BROKER_TRANSPORT``.
 """
 
 from __future__ import annotations
@@ -19,15 +21,32 @@ log = logging.getLogger(__name__)
 
 
 class QoS(redis.QoS):
+    def _connection_lost(self) -> bool:
+        return getattr(self.channel.connection, "client", None) is None
+
     def restore_unacked_once(self, stderr=None):
         try:
             return super().restore_unacked_once(stderr)
         except AttributeError:
-            if getattr(self.channel.connection, "client", None) is not None:
-                raise  # not the lost-connection case
+            if not self._connection_lost():
+                raise
             log.warning("broker connection lost with %d unacknowledged message(s); Redis "
                         "restores them after the visibility timeout", len(self._delivered))
             return None
+
+    def ack(self, delivery_tag):
+        if self._connection_lost():  # a message of the connection lost before the task ended
+            log.warning("a task ended after its broker connection was lost; its message comes "
+                        "back after the visibility timeout")
+            self._delivered.pop(delivery_tag, None)
+            return
+        super().ack(delivery_tag)
+
+    def reject(self, delivery_tag, requeue=False):
+        if self._connection_lost():
+            self._delivered.pop(delivery_tag, None)
+            return
+        super().reject(delivery_tag, requeue)
 
 
 class Channel(redis.Channel):

@@ -43,6 +43,32 @@ def test_the_platforms_transport_logs_and_goes_on(caplog):
     assert "broker connection lost with 1 unacknowledged message(s)" in caplog.text
 
 
+def test_a_task_acknowledged_after_the_connection_was_lost_does_not_stop_the_worker(caplog):
+    """The task outlived the connection its message came on: kombu's own transport raises on
+    the old channel; the platform's logs it (the message comes back from Redis later)."""
+    for transport, expect_error in (("redis", True), ("host.broker:Transport", False)):
+        name = f"broker-test-{uuid.uuid4().hex[:8]}"
+        with Connection(settings.CELERY_BROKER_URL, transport=transport) as conn:
+            queue = conn.SimpleQueue(name)
+            queue.put({"task": "x"})
+            message = queue.get(timeout=5)
+            channel, transport_of = queue.channel, queue.channel.connection
+            channel._disconnect_pools()  # closed: the consumer reconnected on a new channel
+            channel.connection = None
+            try:
+                if expect_error:
+                    with pytest.raises(AttributeError):
+                        message.ack()
+                else:
+                    with caplog.at_level(logging.WARNING, logger="host.broker"):
+                        message.ack()
+                    assert "after its broker connection was lost" in caplog.text
+            finally:
+                channel.connection = transport_of
+        with Connection(settings.CELERY_BROKER_URL) as cleanup:
+            cleanup.default_channel.client.delete(name)
+
+
 def test_celery_uses_the_platforms_transport():
     from host.celery_app import app
 
