@@ -148,8 +148,12 @@ def test_the_salesforce_user_guide_end_to_end(stack, http_server, committed_org,
 
         # 03/07 Closed Won in Salesforce → Outbound Message → a sending, in the event log.
         page.goto(base + "/settings/integrations/salesforce")
-        page.get_by_role("button", name="Send these settings to the local emulator").click()
-        page.get_by_role("button", name="Close an opportunity as won in the emulator").click()
+        # Each button posts a form: wait for its page before the next step (a reload racing the
+        # navigation detaches the page).
+        for button in ("Send these settings to the local emulator",
+                       "Close an opportunity as won in the emulator"):
+            with page.expect_navigation():
+                page.get_by_role("button", name=button).click()
         log = page.locator("#sf-events").locator("xpath=..")
 
         def event_logged():
