@@ -28,6 +28,7 @@ import uuid
 from collections import defaultdict
 
 from benchmarks.common import report, setup
+from benchmarks.load import cpu_by_component
 from benchmarks.pushback import connect_to_emulator
 
 N = 200
@@ -153,13 +154,17 @@ def main() -> None:
         host = org.get_primary_domain().domain
         for n in range(WARMUP + N):
             stages.counting = n >= WARMUP
+            if n == WARMUP:
+                postgres_before = cpu_by_component()["postgres"]
             cache.clear()  # the pushback writer's coalescing key: every answer is written
             _one(stages, sf, sink, org, host, n)
         total_queries = sum(stages.queries.values()) / N
+        postgres = (cpu_by_component()["postgres"] - postgres_before) * 1000 / N
         total_cpu = sum(stages.cpu.values()) * 1000 / N
         for stage in stages.queries:
             report(f"event path: {stage}", stages.cpu[stage] * 1000 / N, "ms CPU",
                    note=f"{stages.queries[stage] / N:.1f} SQL statements")
+        report("event path: PostgreSQL", postgres, "ms CPU", note="its processes' CPU per event")
         report("event path: whole event", total_cpu, "ms CPU",
                note=f"{total_queries:.1f} SQL statements; {N} events after {WARMUP} warm-up")
         for sql in stages.last_sql:

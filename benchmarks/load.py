@@ -55,7 +55,7 @@ DRAIN_LIMIT = float(os.environ.get("LOAD_DRAIN_SECONDS", "600"))
 REDIRECT = "http://localhost:8000/oauth/salesforce/callback"
 SECRET = "load-webhook-secret-" + uuid.uuid4().hex  # the global fallback secret for every org
 PATH = "/api/v1/integrations/salesforce/webhook"
-QUEUES = ("delivery", "default", "sync")  # in the order of priority, as the Procfile
+QUEUES = ("delivery", "default", "pushback", "sync")  # in the order of priority, as the Procfile
 LOGS = ROOT / ".dev" / "load-logs"
 ACCESS_LOG = LOGS / "web-access.log"  # path, status, microseconds per request
 STATIC = ROOT / ".dev" / "load-static"
@@ -441,6 +441,24 @@ def settle(orgs, deals, sink, answerer, emulator, before: tuple[int, int, int]) 
         time.sleep(5)
 
 
+def pushback_seconds(orgs, deals) -> list[float]:
+    """Seconds from each survey answer to its score written to Salesforce (the outbox rows)."""
+    from host.models import PushbackItem
+
+    contacts: dict[str, list[str]] = {}
+    for deal in deals:
+        contacts.setdefault(deal["sf_org"], []).append(deal["contact"])
+    seconds = []
+    for entry in orgs:
+        with entry["org"]:
+            seconds += [(written - answered).total_seconds() for answered, written in
+                        PushbackItem.objects.filter(
+                            external_id__in=contacts.get(entry["sf_org"], ()),
+                            status=PushbackItem.Status.WRITTEN)
+                        .values_list("answered_at", "updated_at")]
+    return seconds
+
+
 def run(name: str, stack: Stack, orgs: list[dict], emulator: Emulator, sink, redis_client) -> None:
     from host.models import InboundEvent
     from plugins.sequences.models import Sending
@@ -493,6 +511,7 @@ def run(name: str, stack: Stack, orgs: list[dict], emulator: Emulator, sink, red
             events[next(iter(event), "missing")] += 1
             sendings_per_event[Sending.objects.filter(
                 reference__istartswith=deal["opportunity"][:15]).count()] += 1
+    pushed = pushback_seconds(orgs, deals)
     writes = {(deal["sf_org"], deal["contact"]): 0 for deal in deals}
     for org in orgs:
         ids = [d["contact"] for d in deals if d["sf_org"] == org["sf_org"]]
@@ -532,6 +551,10 @@ def run(name: str, stack: Stack, orgs: list[dict], emulator: Emulator, sink, red
                                      f"{sum(1 for n in writes.values() if n > 1)}; not written "
                                      f"{sum(1 for n in writes.values() if n == 0)}; answer "
                                      f"failures {len(answerer.failures)} {answerer.failures[:3]}")
+    if pushed:
+        report(f"{label}: survey answer to score written to Salesforce, p99",
+               percentile(pushed, 99), "s", note=f"p50 {median(pushed):.1f} s, {len(pushed):,} "
+                                                 "scores (the pushback queue yields to events)")
     peak = [max(d[1][i] for d in depths) for i in range(len(QUEUES))] if depths else []
     series = " ".join(f"{int(t)}s:{'/'.join(map(str, d))}" for t, d in depths[::max(
         1, len(depths) // 12)])

@@ -84,7 +84,7 @@ def run() -> int:
         commands = {
             "web": [PY, "manage.py", "runserver", f"127.0.0.1:{port}"],
             "worker": [PY, "-m", "celery", "-A", "host", "worker", "-l", "info",
-                       "--concurrency", "2", "-Q", "delivery,default,sync"],
+                       "--concurrency", "2", "-Q", "delivery,default,pushback,sync"],
             "beat": [PY, "-m", "celery", "-A", "host", "beat", "-l", "info",
                      "-s", str(devstack.DEV_DIR / "celerybeat-schedule")],
         }

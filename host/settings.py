@@ -244,7 +244,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers an unacknowledged task after this; longer waits live in the database.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 # "priority": a worker takes from the first of its queues that has a task (the order of -Q, or of
-# TASK_QUEUES), so survey emails and webhook events never wait behind a burst of syncs.
+# TASK_QUEUES), so survey emails and webhook events never wait behind pushback or a burst of syncs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
                                    "socket_connect_timeout": 1, "socket_timeout": 2,
                                    "queue_order_strategy": "priority"}
@@ -261,22 +261,26 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}  # plugins add their periodic work in host/celery_app.py
 
 # Queues (README "Queues and workers"): long contact syncs never hold up survey sends or webhook
-# events. A worker serves the queues its -Q lists (the Procfile's WORKER_QUEUES), in that order
-# of priority: survey emails, then webhook events and pushback, then syncs.
+# events, and score writes to the CRM wait while webhook events queue. A worker serves the queues
+# its -Q lists (the Procfile's WORKER_QUEUES), in that order of priority: survey emails, webhook
+# events and the rest, pushback, then syncs.
 CELERY_TASK_DEFAULT_QUEUE = "default"
-TASK_QUEUES = ("delivery", "default", "sync")
+TASK_QUEUES = ("delivery", "default", "pushback", "sync")
 CELERY_TASK_QUEUES = [Queue(name) for name in TASK_QUEUES]  # a worker without -Q serves all
 CELERY_TASK_ROUTES = {
     "host.run_sync": {"queue": "sync"},
     "host.scheduled_sync": {"queue": "sync"},  # every SYNC integration's schedule
     "sequences.deliver": {"queue": "delivery"},
     "sequences.dispatch_due_org": {"queue": "delivery"},
+    "host.push_queued": {"queue": "pushback"},
+    "host.pushback": {"queue": "pushback"},
 }
 # Time limits per queue, in seconds: soft (the task stops cleanly; a sync re-enqueues itself and
 # resumes from its checkpoint), then hard (the process is killed). Prefork pool only.
 SYNC_TASK_SOFT_TIME_LIMIT = env.int("SYNC_TASK_SOFT_TIME_LIMIT", default=1800)
 DELIVERY_TASK_SOFT_TIME_LIMIT = env.int("DELIVERY_TASK_SOFT_TIME_LIMIT", default=120)
 DEFAULT_TASK_SOFT_TIME_LIMIT = env.int("DEFAULT_TASK_SOFT_TIME_LIMIT", default=300)
+PUSHBACK_TASK_SOFT_TIME_LIMIT = env.int("PUSHBACK_TASK_SOFT_TIME_LIMIT", default=300)
 TASK_HARD_TIME_LIMIT_GRACE = 60  # seconds between the soft and the hard limit
 # A running sync holds a lease on its run, renewed with every page; a run whose lease lapsed
 # (its worker died) is resumed by the sweeper, at most SYNC_MAX_RESUMES times, then failed.

@@ -77,7 +77,7 @@ def test_metrics_count_a_webhook_an_email_and_a_pushback(live):
                  state="SUCCESS") >= 1
     assert value(scraped, "task_duration_seconds_bucket", task="host.process_new_events",
                  state="SUCCESS", le="+Inf") >= 1
-    for queue in ("default", "sync", "delivery"):  # every declared queue is reported
+    for queue in ("default", "sync", "delivery", "pushback"):  # every declared queue is reported
         assert ("celery_queue_depth", (("queue", queue),)) in scraped
 
     # Org hosts have no /metrics.

@@ -115,9 +115,11 @@ def test_sync_and_delivery_tasks_have_their_own_queues_and_limits(settings):
     assert route({}, "host.run_sync")["queue"].name == "sync"
     assert route({}, "host.scheduled_sync")["queue"].name == "sync"
     assert route({}, "sequences.deliver")["queue"].name == "delivery"
-    for name in ("host.process_event", "host.pushback", "host.push_queued",
-                 "host.heal_stuck_syncs"):
+    for name in ("host.process_event", "host.process_new_events", "host.heal_stuck_syncs"):
         assert route({}, name)["queue"].name == "default"
+    for name in ("host.pushback", "host.push_queued"):  # scores wait while events queue
+        assert route({}, name)["queue"].name == "pushback"
+    assert app.tasks["host.push_queued"].soft_time_limit == settings.PUSHBACK_TASK_SOFT_TIME_LIMIT
     sync, deliver = app.tasks["host.run_sync"], app.tasks["sequences.deliver"]
     event = app.tasks["host.process_event"]
     assert sync.soft_time_limit == settings.SYNC_TASK_SOFT_TIME_LIMIT > event.soft_time_limit
