@@ -156,7 +156,7 @@ def main() -> None:
             stages.counting = n >= WARMUP
             if n == WARMUP:
                 postgres_before = cpu_by_component()["postgres"]
-            cache.clear()  # the pushback writer's coalescing key: every answer is written
+            cache.clear()  # Redis: the pushback writer's mark (every answer is written) and messages
             _one(stages, sf, sink, org, host, n)
         total_queries = sum(stages.queries.values()) / N
         postgres = (cpu_by_component()["postgres"] - postgres_before) * 1000 / N

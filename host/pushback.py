@@ -1,8 +1,9 @@
 """The pushback outbox: every CRM plugin's score writes, queued, batched and retried here.
 
 ``host.scores.report_score`` queues one ``PushbackItem`` per recorded score and CRM link; a
-writer run per org and integration (``push_queued``, a Celery task scheduled a moment later so
-scores arriving together share a batch, and beat's ``host.push_all`` for what came due) takes
+writer run per org and integration (``push_queued`` on the ``pushback`` queue, a Celery task
+woken a moment later so scores arriving together share a batch, never a second one while one
+waits in the queue; and beat's ``host.push_all`` for what came due) takes
 the due items oldest first and hands them to the plugin's ``pushback_write`` in batches of at
 most ``PushbackSpec.batch_size`` records. The plugin only writes; the host decides the rest:
 
@@ -25,7 +26,6 @@ from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import connection as db
 from django.db import transaction
 from django.db.models import Max, Q
@@ -35,7 +35,7 @@ from host import hooks, metrics
 from host.contracts import NeedsReconnect, PushbackSpec, PushbackWrite, ScoreUpdate
 from host.integrations import get_integration
 from host.models import PushbackItem
-from host.tasking import enqueue
+from host.tasking import forget_wake, wake
 
 log = logging.getLogger(__name__)
 Status = PushbackItem.Status
@@ -48,10 +48,6 @@ NO_SPEC = PushbackSpec(fields=())
 
 def spec_of(provider: str) -> PushbackSpec:
     return get_integration(provider).info.pushback or NO_SPEC
-
-
-def scheduled_key(provider: str) -> str:
-    return f"pushback-scheduled:{provider}"  # the cache's key function adds the org schema
 
 
 # --- Queueing ----------------------------------------------------------------------------------
@@ -71,15 +67,22 @@ def queue(provider: str, scores: list[ScoreUpdate]) -> int:
 
 
 def schedule(provider: str, delay: int = SCHEDULE_DELAY) -> None:
-    """Enqueue the writer after commit, at most once per org and integration until it starts.
+    """Enqueue the writer ``delay`` seconds after commit, unless one still waits in its queue
+    for this org and integration (``host.tasking.wake``: it will see this commit's scores).
 
-    A score committed while a run is already reading is picked up by the next score's run or by
-    beat's ``host.push_all`` (every minute).
+    However long the ``pushback`` queue is (it yields to webhook events), an org has one
+    writer waiting in it, not one per score.
     """
     from host.tasks import push_queued_task
 
-    if cache.add(scheduled_key(provider), 1, timeout=delay + 10):
-        enqueue(push_queued_task, provider, countdown=delay)
+    wake(push_queued_task, provider, countdown=delay)
+
+
+def unschedule(provider: str) -> None:
+    """Forget that a writer waits, so the next ``schedule`` sends one."""
+    from host.tasks import push_queued_task
+
+    forget_wake(push_queued_task, provider)
 
 
 def due_items(provider: str, now):
@@ -95,7 +98,7 @@ def retry_failed(provider: str) -> int:
         status=Status.QUEUED, attempts=0, next_attempt_at=None, error="", error_code="",
         updated_at=timezone.now())
     if count:
-        cache.delete(scheduled_key(provider))
+        unschedule(provider)  # now, not after a waiting writer's countdown
         schedule(provider, delay=0)
     return count
 
@@ -165,7 +168,6 @@ def push_queued(connection, now=None) -> dict[str, int]:
     """
     now = now or timezone.now()
     provider = connection.provider
-    cache.delete(scheduled_key(provider))
     totals: Counter = Counter()
     with _writer_lock(provider) as acquired:
         if not acquired:  # another run is writing; look again once it is likely done

@@ -88,7 +88,7 @@ def enqueue(task, *args, countdown: int | None = None, **kwargs) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def wake(task, *args) -> None:
+def wake(task, *args, countdown: int | None = None) -> None:
     """Enqueue ``task`` for the current org once the current transaction commits, unless the
     same task with the same arguments still waits in its queue: a burst of webhook events wakes
     one task, which then handles all of them, instead of one task per event.
@@ -96,14 +96,23 @@ def wake(task, *args) -> None:
     ``task`` must take the work that is there when it starts (its mark is cleared then, before
     it reads; this marks after the commit, so a task that starts later sees the new rows). A
     wake-up the broker lost delays the work by ``WAKE_TTL`` at most; a broker outage leaves it
-    to the caller's sweeper.
+    to the caller's sweeper. ``countdown`` (seconds) lets work arriving together share the task.
+    The mark is shared with ``for_each_org``: beat's fan-out of the same task waits for it too.
     """
     schema = connection.schema_name
 
     def send() -> None:  # a copy still waiting in the queue will see this transaction's rows
-        _send_unless_pending(task, schema, args, {}, WAKE_TTL)
+        _send_unless_pending(task, schema, args, {}, WAKE_TTL + (countdown or 0),
+                             countdown=countdown)
 
     transaction.on_commit(send, robust=True)
+
+
+def forget_wake(task, *args) -> None:
+    """Clear the current org's mark for ``task`` with these arguments: the next ``wake`` sends
+    a copy even if one still waits (e.g. to run now rather than after a waiting copy's
+    countdown)."""
+    _forget_pending(pending_key(connection.schema_name, task, list(args)))
 
 
 def for_each_org(task, *args, due=None, org_filter=None, when=None, **kwargs) -> int:
@@ -136,7 +145,8 @@ def for_each_org(task, *args, due=None, org_filter=None, when=None, **kwargs) ->
     return count
 
 
-def _send_unless_pending(task, schema: str, args, kwargs: dict, ttl: int) -> bool:
+def _send_unless_pending(task, schema: str, args, kwargs: dict, ttl: int,
+                         countdown: int | None = None) -> bool:
     """Send ``task`` for ``schema`` with a mark in Redis (``PENDING_HEADER``, cleared when it
     starts), unless an earlier copy's mark is still there; True when sent. A failed publish
     clears the mark, so the next attempt is not held back until it expires."""
@@ -144,7 +154,7 @@ def _send_unless_pending(task, schema: str, args, kwargs: dict, ttl: int) -> boo
     if not _mark_pending(key, ttl):
         return False
     try:
-        task.apply_async(args=args, kwargs=kwargs,
+        task.apply_async(args=args, kwargs=kwargs, countdown=countdown,
                          headers={"_schema_name": schema, PENDING_HEADER: key})
     except Exception:
         _forget_pending(key)

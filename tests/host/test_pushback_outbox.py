@@ -8,8 +8,6 @@ import threading
 import uuid
 from datetime import timedelta
 
-import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -21,26 +19,13 @@ from host.models import PushbackItem
 KEY = "fake_crm"
 
 
-@pytest.fixture(autouse=True)
-def _no_writer_left_scheduled(request):
-    """The coalescing key lives in Redis, not in the test's transaction: clear it after each
-    test so a later test's score schedules its own writer."""
-    names = [n for n in ("org_a", "org_b") if n in request.fixturenames
-             or (n == "org_a" and "client_a" in request.fixturenames)]
-    orgs = [request.getfixturevalue(n) for n in names]  # set up first, torn down after this
-    yield
-    for org in orgs:
-        with org:
-            cache.delete(pushback.scheduled_key(KEY))
-
-
 def _connect(org, account="acct-1", **settings):
     with org:
         conn = get_connection(KEY)
         conn.settings = settings
         conn.save()
         conn.store_result(ConnectionResult(account, f"user@{account}.example", {"token": "t"}))
-        cache.delete(pushback.scheduled_key(KEY))
+        pushback.unschedule(KEY)
         return conn
 
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from django.core.cache import cache
 
 from host import pushback as outbox
 from host.contracts import ScoreUpdate
@@ -27,7 +26,7 @@ MAPPING = {"nps_field": "nps_score", "csat_field": "csat_score", "date_field": "
 def hs_connected(hs, client_a, org_a):
     connect(hs, client_a, org_a)
     with org_a:
-        cache.delete(outbox.scheduled_key(KEY))
+        outbox.unschedule(KEY)
         yield hs
 
 

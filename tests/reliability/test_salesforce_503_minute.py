@@ -17,7 +17,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from host import pushback as outbox
@@ -77,7 +76,7 @@ def test_a_minute_of_503_sync_pushback_and_lookups_recover_without_duplicates(li
     untouched = {eid: state.get("Contact", eid) for eid in scored}
     with live.org:
         contacts_before = Contact.objects.count()
-        cache.delete(outbox.scheduled_key(KEY))
+        outbox.unschedule(KEY)
 
     # --- the outage starts: the COUNT and the first page of a sync still get through --------
     fault = state.add_fault("SERVER_UNAVAILABLE", seconds=OUTAGE, after=2)

@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from host import pushback as outbox
@@ -48,7 +47,7 @@ def test_pushback_writes_each_score_once_after_the_worker_dies_mid_call(
         with org:
             apply_contacts(KEY, [ExternalContact(external_id=eid, email=f"{n}@example.com")
                                  for n, eid in (("ann", ann), ("bob", bob), ("cy", cy))])
-            cache.delete(outbox.scheduled_key(KEY))
+            outbox.unschedule(KEY)
             sf.state.configure(api_delay_seconds=DELAY)
             sf.state.calls.clear()
             outbox.queue(KEY, [  # store, schedule one writer run after commit

@@ -6,7 +6,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from host import pushback as outbox
@@ -27,12 +26,23 @@ def connected(sf, client_a, org_a):
     sf.state.seed("demo", contacts=450, accounts=2, opportunities=0)
     sf.state.calls.clear()
     with org_a:
-        cache.delete(outbox.scheduled_key(KEY))
+        outbox.unschedule(KEY)
         yield sf
 
 
 def queue(updates) -> int:
     return outbox.queue(KEY, updates)
+
+
+def outbox_fan_out() -> int:
+    """Beat's ``host.push_all`` for this org: how many writers it sent."""
+    from django.db import connection
+
+    from host.tasking import for_each_org
+    from host.tasks import push_queued_task
+
+    here = connection.schema_name
+    return for_each_org(push_queued_task, KEY, org_filter=lambda org: org.schema_name == here)
 
 
 def retry_failed() -> int:
@@ -317,16 +327,27 @@ def test_a_recorded_response_goes_through_the_host_hook(connected, celery_eager,
     assert connected.state.get("Contact", eid)["NPS_Score__c"] == 9
 
 
-def test_scores_arriving_together_schedule_one_writer(connected, django_capture_on_commit_callbacks):
+def test_scores_arriving_together_schedule_one_writer(connected, django_capture_on_commit_callbacks,
+                                                      monkeypatch):
+    from host.celery_app import app
+    from host.tasking import PENDING_HEADER, _redis
+
+    sent = []  # (countdown, mark) of each writer sent, kept from the broker
+    monkeypatch.setattr(app.Task, "apply_async", lambda self, args=None, kwargs=None,
+                        headers=None, countdown=None, **options: sent.append(
+                            (self.name, countdown, headers[PENDING_HEADER])))
     ids = contact_ids(connected, 3)
-    with django_capture_on_commit_callbacks() as callbacks:
-        for eid in ids:
+    for eid in ids:  # each score its own commit, while the first writer waits in its queue
+        with django_capture_on_commit_callbacks(execute=True):
             queue([score(eid)])
-    assert len(callbacks) == 1
-    cache.delete(outbox.scheduled_key(KEY))  # the writer clears it when it starts
-    with django_capture_on_commit_callbacks() as callbacks:
+    [(name, countdown, mark)] = sent
+    assert (name, countdown) == ("host.push_queued", outbox.SCHEDULE_DELAY)
+    # Beat's fan-out shares the mark: it does not send a second writer behind the first.
+    assert outbox_fan_out() == 0
+    _redis().delete(mark)  # the writer clears it when it starts
+    with django_capture_on_commit_callbacks(execute=True):
         queue([score(ids[0], 3)])
-    assert len(callbacks) == 1
+    assert len(sent) == 2
 
 
 def test_one_writer_per_org_at_a_time(connected, org_a):
