@@ -154,8 +154,9 @@ def _send_unless_pending(task, schema: str, args, kwargs: dict, ttl: int,
     if not _mark_pending(key, ttl):
         return False
     try:
-        task.apply_async(args=args, kwargs=kwargs, countdown=countdown,
-                         headers={"_schema_name": schema, PENDING_HEADER: key})
+        task.apply_async(args=args, kwargs=kwargs,
+                         headers={"_schema_name": schema, PENDING_HEADER: key},
+                         **({"countdown": countdown} if countdown else {}))
     except Exception:
         _forget_pending(key)
         raise
