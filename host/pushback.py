@@ -35,7 +35,7 @@ from host import hooks, metrics
 from host.contracts import NeedsReconnect, PushbackSpec, PushbackWrite, ScoreUpdate
 from host.integrations import get_integration
 from host.models import PushbackItem
-from host.tasking import forget_wake, wake
+from host.tasking import PENDING_TTL, forget_wake, wake
 
 log = logging.getLogger(__name__)
 Status = PushbackItem.Status
@@ -71,11 +71,12 @@ def schedule(provider: str, delay: int = SCHEDULE_DELAY) -> None:
     for this org and integration (``host.tasking.wake``: it will see this commit's scores).
 
     However long the ``pushback`` queue is (it yields to webhook events), an org has one
-    writer waiting in it, not one per score.
+    writer waiting in it, not one per score: the mark lasts as long as beat's fan-out's
+    (``PENDING_TTL``, 10 minutes), since writers wait longest when the workers are busiest.
     """
     from host.tasks import push_queued_task
 
-    wake(push_queued_task, provider, countdown=delay)
+    wake(push_queued_task, provider, countdown=delay, ttl=PENDING_TTL)
 
 
 def unschedule(provider: str) -> None:

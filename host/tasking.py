@@ -88,22 +88,23 @@ def enqueue(task, *args, countdown: int | None = None, **kwargs) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def wake(task, *args, countdown: int | None = None) -> None:
+def wake(task, *args, countdown: int | None = None, ttl: int = WAKE_TTL) -> None:
     """Enqueue ``task`` for the current org once the current transaction commits, unless the
     same task with the same arguments still waits in its queue: a burst of webhook events wakes
     one task, which then handles all of them, instead of one task per event.
 
     ``task`` must take the work that is there when it starts (its mark is cleared then, before
     it reads; this marks after the commit, so a task that starts later sees the new rows). A
-    wake-up the broker lost delays the work by ``WAKE_TTL`` at most; a broker outage leaves it
-    to the caller's sweeper. ``countdown`` (seconds) lets work arriving together share the task.
-    The mark is shared with ``for_each_org``: beat's fan-out of the same task waits for it too.
+    wake-up the broker lost delays the work by ``ttl`` at most (``WAKE_TTL`` by default); a
+    broker outage leaves it to the caller's sweeper. A copy that waits in its queue longer than
+    ``ttl`` lets the next wake-up send another. ``countdown`` (seconds) lets work arriving
+    together share the task. The mark is shared with ``for_each_org``: beat's fan-out of the same
+    task waits for it too.
     """
     schema = connection.schema_name
 
     def send() -> None:  # a copy still waiting in the queue will see this transaction's rows
-        _send_unless_pending(task, schema, args, {}, WAKE_TTL + (countdown or 0),
-                             countdown=countdown)
+        _send_unless_pending(task, schema, args, {}, ttl + (countdown or 0), countdown=countdown)
 
     transaction.on_commit(send, robust=True)
 

@@ -330,7 +330,7 @@ def test_a_recorded_response_goes_through_the_host_hook(connected, celery_eager,
 def test_scores_arriving_together_schedule_one_writer(connected, django_capture_on_commit_callbacks,
                                                       monkeypatch):
     from host.celery_app import app
-    from host.tasking import PENDING_HEADER, _redis
+    from host.tasking import PENDING_HEADER, PENDING_TTL, WAKE_TTL, _redis
 
     sent = []  # (countdown, mark) of each writer sent, kept from the broker
     monkeypatch.setattr(app.Task, "apply_async", lambda self, args=None, kwargs=None,
@@ -342,6 +342,8 @@ def test_scores_arriving_together_schedule_one_writer(connected, django_capture_
             queue([score(eid)])
     [(name, countdown, mark)] = sent
     assert (name, countdown) == ("host.push_queued", outbox.SCHEDULE_DELAY)
+    # As long as beat's fan-out's mark: a writer waiting behind busy workers is not sent twice.
+    assert WAKE_TTL + outbox.SCHEDULE_DELAY < _redis().ttl(mark) <= PENDING_TTL + outbox.SCHEDULE_DELAY
     # Beat's fan-out shares the mark: it does not send a second writer behind the first.
     assert outbox_fan_out() == 0
     _redis().delete(mark)  # the writer clears it when it starts
