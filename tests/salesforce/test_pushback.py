@@ -332,7 +332,7 @@ def test_scores_arriving_together_schedule_one_writer(connected, django_capture_
     from host.celery_app import app
     from host.tasking import PENDING_HEADER, PENDING_TTL, WAKE_TTL, _redis
 
-    sent = []  # (countdown, mark) of each writer sent, kept from the broker
+    sent = []  # (task, countdown, mark) of each writer sent, kept from the broker
     monkeypatch.setattr(app.Task, "apply_async", lambda self, args=None, kwargs=None,
                         headers=None, countdown=None, **options: sent.append(
                             (self.name, countdown, headers[PENDING_HEADER])))
