@@ -2,7 +2,7 @@
 
     DEV_REDIS_PORT=... .venv/bin/python -m benchmarks.load
     LOAD_ORGS=20 LOAD_RATE=5 LOAD_SECONDS=60 ...   # a smaller run
-    LOAD_WORKER_NICE=10 ...                        # the workers at a lower CPU priority
+    WORKER_NICENESS=0 ...                          # the workers at the web's CPU priority
     LOAD_WEB_PROCESSES=4 LOAD_WEB_THREADS=1 ...    # gunicorn's sizing (2 x 4 by default)
 
 Starts a Salesforce emulator (one Salesforce org per platform organization, all behind the one
@@ -47,7 +47,6 @@ RATE = float(os.environ.get("LOAD_RATE", "20"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "180"))
 WORKERS = int(os.environ.get("LOAD_WORKERS", "2"))
 CONCURRENCY = int(os.environ.get("LOAD_CONCURRENCY", "4"))  # the Procfile's WORKER_CONCURRENCY
-WORKER_NICE = int(os.environ.get("LOAD_WORKER_NICE", "0"))  # e.g. 10: the web before the workers
 WEB_PROCESSES = int(os.environ.get("LOAD_WEB_PROCESSES", "2"))
 WEB_THREADS = int(os.environ.get("LOAD_WEB_THREADS", "4"))
 RUNS = os.environ.get("LOAD_RUNS", "steady,kill").split(",")
@@ -83,14 +82,15 @@ class Stack:
         self.workers: list[subprocess.Popen] = []
         self.others: list[subprocess.Popen] = []
 
-    def _spawn(self, args: list[str], nice: int = 0) -> subprocess.Popen:
-        """A child in its own process group, logging to ``.dev/load-logs/<program>.log``, at
-        ``nice`` CPU priority."""
+    def _spawn(self, args: list[str]) -> subprocess.Popen:
+        """A child in its own session (as a supervisor starts programs), logging to
+        ``.dev/load-logs/<program>.log``. A worker lowers its own CPU priority
+        (``WORKER_NICENESS``, ``host/worker_priority.py``)."""
         LOGS.mkdir(parents=True, exist_ok=True)
         name = args[0] if args[0] != "celery" else f"celery-{args[3]}"
         with open(LOGS / f"{name}.log", "a") as log:
             return subprocess.Popen(  # noqa: S603 - fixed argv
-                [*(["nice", "-n", str(nice)] if nice else []), sys.executable, "-m", *args],
+                [sys.executable, "-m", *args],
                 cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
 
@@ -143,8 +143,7 @@ class Stack:
     def start_worker(self, n: int) -> None:
         self.workers.append(self._spawn([
             "celery", "-A", "host", "worker", "-l", "warning", "--concurrency", str(CONCURRENCY),
-            "-Q", ",".join(QUEUES), "-n", f"load{n}-{uuid.uuid4().hex[:6]}@%h"],
-            nice=WORKER_NICE))
+            "-Q", ",".join(QUEUES), "-n", f"load{n}-{uuid.uuid4().hex[:6]}@%h"]))
 
     def kill_worker(self) -> None:
         """SIGKILL one worker's whole process group: the main process and its pool children."""
@@ -460,6 +459,8 @@ def pushback_seconds(orgs, deals) -> list[float]:
 
 
 def run(name: str, stack: Stack, orgs: list[dict], emulator: Emulator, sink, redis_client) -> None:
+    from django.conf import settings
+
     from host.models import InboundEvent
     from plugins.sequences.models import Sending
 
@@ -482,7 +483,7 @@ def run(name: str, stack: Stack, orgs: list[dict], emulator: Emulator, sink, red
     cpu_before = cpu_by_component()
     access_from = ACCESS_LOG.stat().st_size if ACCESS_LOG.exists() else 0
     print(f"[{name}] {total:,} events at {RATE:g}/s across {len(orgs)} orgs, "
-          f"{WORKERS} workers of {CONCURRENCY} processes (nice {WORKER_NICE}), "
+          f"{WORKERS} workers of {CONCURRENCY} processes (WORKER_NICENESS {settings.WORKER_NICENESS}), "
           f"gunicorn {WEB_PROCESSES} x {WEB_THREADS} threads", flush=True)
     sent, statuses, answered, wall = post_events(
         stack.web_port, deals, on_half=stack.kill_worker if name == "kill" else None)

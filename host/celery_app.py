@@ -35,10 +35,11 @@ app.autodiscover_tasks()
 
 
 def _connect_observability() -> None:
-    from host import log_context, metrics
+    from host import log_context, metrics, worker_priority
 
     log_context.connect_celery_signals()  # task and request ids on every line of a task
     metrics.connect_celery_signals()  # task durations; publish times for the oldest task's age
+    worker_priority.connect_celery_signals()  # a worker yields the CPU to the web
 
 
 _connect_observability()

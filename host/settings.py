@@ -282,6 +282,8 @@ DELIVERY_TASK_SOFT_TIME_LIMIT = env.int("DELIVERY_TASK_SOFT_TIME_LIMIT", default
 DEFAULT_TASK_SOFT_TIME_LIMIT = env.int("DEFAULT_TASK_SOFT_TIME_LIMIT", default=300)
 PUSHBACK_TASK_SOFT_TIME_LIMIT = env.int("PUSHBACK_TASK_SOFT_TIME_LIMIT", default=300)
 TASK_HARD_TIME_LIMIT_GRACE = 60  # seconds between the soft and the hard limit
+# How much lower a worker's CPU priority is than the web's on a shared machine (host/worker_priority.py).
+WORKER_NICENESS = env.int("WORKER_NICENESS", default=10)
 # A running sync holds a lease on its run, renewed with every page; a run whose lease lapsed
 # (its worker died) is resumed by the sweeper, at most SYNC_MAX_RESUMES times, then failed.
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)

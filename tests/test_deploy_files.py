@@ -98,6 +98,14 @@ def test_compose_runs_exactly_the_procfile_processes():
         assert script.replace("$$", "$") == "exec " + lines[name]
 
 
+def test_compose_weighs_the_worker_container_below_the_web():
+    """Containers ignore each other's nice values: their cgroups' weights decide (1024 default)."""
+    services = compose()["services"]
+    assert "cpu_shares" not in services["web"]
+    assert 0 < services["worker"]["cpu_shares"] < 1024
+    assert web_environment(SAMPLE)["WORKER_NICENESS"] == "10"
+
+
 def test_the_procfile_uses_entry_points_of_the_installed_wheel(tmp_path):
     lines = procfile()
     assert "manage.py" not in (ROOT / "Procfile").read_text()  # not in the wheel
