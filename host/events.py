@@ -7,14 +7,15 @@ import logging
 import time
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Q, Subquery, When
 from django.utils import timezone
 
 from host import hooks, log_context, metrics
 from host.contracts import EnrollmentError
 from host.integrations import get_connection, is_enabled
-from host.models import InboundEvent, IntegrationConnection
+from host.models import EventWakeup, InboundEvent, IntegrationConnection
+from host.tasking import WAKE_TTL
 from host.trigger import enroll
 
 log = logging.getLogger(__name__)
@@ -33,17 +34,15 @@ def accept_events(provider: str, events) -> list[tuple[InboundEvent, bool]]:
     """Store the events whose dedupe key was not seen before, and wake their processing.
 
     ``events`` are ``(dedupe_key, kind, payload)`` items (or objects with those attributes).
-    Returns ``(event, created)`` per item, in order. One ``INSERT ... ON CONFLICT DO NOTHING``
-    for the whole batch (atomic by itself: no transaction or savepoint round trips on the
-    request path), plus one SELECT only when some keys were seen before. Callers acknowledge the
-    sender once this returned: the rows are committed (or were already there). After the
-    caller's transaction, if any, commits, the org's ``process_new_events`` task is woken
-    (``host.tasking.wake``: not sent again while a copy still waits in the queue, so a burst of
-    events costs one task). If the broker is down, the sweeper picks the events up later.
+    Returns ``(event, created)`` per item, in order. One statement stores the new events and
+    marks the integration's ``process_new_events`` task as woken (``_insert_new``), plus one
+    SELECT only when some keys were seen before: no transaction or savepoint round trips, and no
+    Redis one, on the request path. Callers acknowledge the sender once this returned: the rows
+    are committed (or were already there). The task is sent after the caller's transaction, if
+    any, commits, and only when this statement set the mark: while a woken copy still waits in
+    its queue, a burst of events costs one task, which then handles all of them. If the broker
+    is down, the sweeper picks the events up later.
     """
-    from host.tasking import wake
-    from host.tasks import process_new_events_task
-
     items = [(e[0], e[1], e[2]) if isinstance(e, tuple) else (e.dedupe_key, e.kind, e.payload)
              for e in events]
     keys = [key[:255] for key, _, _ in items]
@@ -51,8 +50,8 @@ def accept_events(provider: str, events) -> list[tuple[InboundEvent, bool]]:
     for index, key in enumerate(keys):
         first.setdefault(key, index)
     now = timezone.now()
-    created = _insert_new(provider, [(key, items[i][1][:50], items[i][2])
-                                     for key, i in first.items()], now)
+    created, woken = _insert_new(provider, [(key, items[i][1][:50], items[i][2])
+                                            for key, i in first.items()], now)
     seen = set(keys) - set(created)
     existing = {e.dedupe_key: e for e in InboundEvent.objects.filter(
         provider=provider, dedupe_key__in=seen)} if seen else {}
@@ -67,19 +66,26 @@ def accept_events(provider: str, events) -> list[tuple[InboundEvent, bool]]:
             result.append((event, True))
         else:
             result.append((created.get(key) or existing[key], False))
-    if announced:
-        wake(process_new_events_task, provider)
+    if woken:
+        _send_wakeup(provider, now)
     metrics.inc("webhook_events_received", len(announced), integration=provider)
     return result
 
 
-def _insert_new(provider: str, rows: list[tuple[str, str, dict]], now) -> dict[str, int]:
-    """Insert the rows whose (provider, dedupe key) is new; ``{dedupe_key: id}`` of those."""
+def _insert_new(provider: str, rows: list[tuple[str, str, dict]], now) -> tuple[dict[str, int], bool]:
+    """Insert the rows whose (provider, dedupe key) is new; ``({dedupe_key: id}, woken)``.
+
+    In the same statement, when some rows were new, the integration's ``EventWakeup`` row is
+    written unless one younger than ``WAKE_TTL`` is there (its task still waits; an older one
+    is written again, in case the broker lost its message). ``woken`` says this statement wrote it:
+    the caller sends the task. Writing or not, the statement holds the row's lock until its
+    transaction commits, and the task deletes the row before it reads (``_clear_wakeup``): the
+    DELETE waits for that lock, so the waiting task always sees the events stored under its mark.
+    """
     from django.core.serializers.json import DjangoJSONEncoder
-    from django.db import connection
 
     if not rows:
-        return {}
+        return {}, False
     table = connection.ops.quote_name(InboundEvent._meta.db_table)
     values = ", ".join(["(%s, %s, %s, %s::jsonb, %s, '', '{}'::jsonb, 0, %s)"] * len(rows))
     params = [value for key, kind, payload in rows for value in (
@@ -87,10 +93,65 @@ def _insert_new(provider: str, rows: list[tuple[str, str, dict]], now) -> dict[s
         InboundEvent.Status.PENDING, now)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (provider, dedupe_key, kind, payload, status, reason, "  # noqa: S608  # nosec B608 - the model's own table, values bound
-            f"result, attempts, received_at) VALUES {values} "
-            "ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING dedupe_key, id", params)
-        return dict(cursor.fetchall())
+            f"WITH new AS (INSERT INTO {table} (provider, dedupe_key, kind, payload, status, "  # noqa: S608  # nosec B608 - the models' own tables, values bound
+            f"reason, result, attempts, received_at) VALUES {values} "
+            "ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING dedupe_key, id), "
+            f"woken AS ({_MARK_WOKEN.format(table=_wakeups(), only_if='WHERE EXISTS (SELECT FROM new)')}) "
+            "SELECT dedupe_key, id, EXISTS (SELECT FROM woken) FROM new",
+            [*params, provider, now, WAKE_TTL])
+        stored = cursor.fetchall()
+    return {key: pk for key, pk, _ in stored}, bool(stored and stored[0][2])
+
+
+# The mark of a woken task: written when absent or stale, locked either way (ON CONFLICT DO
+# UPDATE locks the row even where its WHERE is false).
+_MARK_WOKEN = (
+    "INSERT INTO {table} AS w (provider, marked_at) SELECT %s::varchar, %s::timestamptz {only_if} "
+    "ON CONFLICT (provider) DO UPDATE SET marked_at = EXCLUDED.marked_at "
+    "WHERE w.marked_at < EXCLUDED.marked_at - make_interval(secs => %s) RETURNING 1")
+
+
+def _wakeups(schema: str | None = None) -> str:
+    quote = connection.ops.quote_name
+    table = quote(EventWakeup._meta.db_table)
+    return f"{quote(schema)}.{table}" if schema else table
+
+
+def _send_wakeup(provider: str, marked_at) -> None:
+    """Send the task a new mark announced, once the current transaction commits. A failed
+    publish removes the mark (only its own), so the next event tries again; these events are
+    the sweeper's."""
+    from host.tasks import process_new_events_task
+
+    schema = connection.schema_name
+
+    def send() -> None:
+        try:
+            process_new_events_task.apply_async(args=(provider,),
+                                                headers={"_schema_name": schema})
+        except Exception:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {_wakeups(schema)} WHERE provider = %s "  # noqa: S608  # nosec B608 - the model's own table
+                               "AND marked_at = %s", [provider, marked_at])
+            raise
+
+    transaction.on_commit(send, robust=True)  # robust: the events are stored all the same
+
+
+def _clear_wakeup(provider: str) -> None:
+    """The woken task starts: the next new event wakes another copy. Waits for any webhook
+    still storing events under the mark (``_insert_new``), so the reads after it see them."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_wakeups()} WHERE provider = %s", [provider])  # noqa: S608  # nosec B608
+
+
+def _wake_again(provider: str) -> None:
+    """A fresh copy of the task for the rest of a backlog, unless one was woken meanwhile."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_WOKEN.format(table=_wakeups(), only_if=""), [provider, now, WAKE_TTL])
+        if cursor.fetchone() is not None:
+            _send_wakeup(provider, now)
 
 
 def process_new(provider: str) -> int:
@@ -102,9 +163,7 @@ def process_new(provider: str) -> int:
     rest, so one org's backlog never holds a worker for long. Events that failed an attempt
     are the sweeper's (``requeue_stuck``).
     """
-    from host.tasking import wake
-    from host.tasks import process_new_events_task
-
+    _clear_wakeup(provider)
     started, done = time.monotonic(), 0
     while True:
         with transaction.atomic():
@@ -118,7 +177,7 @@ def process_new(provider: str) -> int:
         if len(batch) < BATCH_SIZE:
             return done
         if time.monotonic() - started >= NEW_EVENTS_BUDGET:
-            wake(process_new_events_task, provider)
+            _wake_again(provider)
             return done
 
 

@@ -15,8 +15,9 @@ from host.celery_app import app
 
 log = logging.getLogger(__name__)
 # A fan-out task or a wake-up waiting in its queue is marked in Redis (its key in this message
-# header) until it starts: beat's next minute, or the next webhook event of a burst, does not
-# enqueue it again behind itself. The mark expires (PENDING_TTL for fan-outs, WAKE_TTL for
+# header) until it starts: beat's next minute, or the next score of a burst, does not enqueue it
+# again behind itself. (Webhook events mark their task in PostgreSQL instead, in the statement
+# that stores them: host.events.) The mark expires (PENDING_TTL for fan-outs, WAKE_TTL for
 # wake-ups), so a message the broker lost is sent again then.
 PENDING_HEADER = "fanout_pending"
 PENDING_TTL = 600
@@ -90,8 +91,8 @@ def enqueue(task, *args, countdown: int | None = None, **kwargs) -> None:
 
 def wake(task, *args, countdown: int | None = None, ttl: int = WAKE_TTL) -> None:
     """Enqueue ``task`` for the current org once the current transaction commits, unless the
-    same task with the same arguments still waits in its queue: a burst of webhook events wakes
-    one task, which then handles all of them, instead of one task per event.
+    same task with the same arguments still waits in its queue: a burst of answers wakes one
+    score writer, which then handles all of them, instead of one task per answer.
 
     ``task`` must take the work that is there when it starts (its mark is cleared then, before
     it reads; this marks after the commit, so a task that starts later sees the new rows). A

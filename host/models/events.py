@@ -32,3 +32,15 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.dedupe_key} ({self.status})"
+
+
+class EventWakeup(models.Model):
+    """An integration's ``process_new_events`` task was sent and has not started yet (one row per
+    integration at most): the webhook writes it in the statement that stores its events, the task
+    deletes it before it reads (``host.events``)."""
+
+    provider = models.CharField(max_length=50, primary_key=True)
+    marked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.provider} woken at {self.marked_at:%H:%M:%S}"

@@ -143,7 +143,9 @@ def _route(key: str, events) -> list[tuple[object, bool]]:
         by_account[event.account_id].append(event)
     stored = []
     with transaction.atomic():
-        for account, items in by_account.items():
+        # Accounts in one order: each org's wake-up row stays locked until the commit
+        # (host.events), so two batches naming the same orgs must not lock them crosswise.
+        for account, items in sorted(by_account.items(), key=operator.itemgetter(0)):
             org = routes.organization_for(key, account)
             reason = UNKNOWN_ACCOUNT if org is None else (
                 "" if is_enabled(key, org) else DISABLED)
