@@ -2,8 +2,8 @@
 
 ``host.scores.report_score`` queues one ``PushbackItem`` per recorded score and CRM link; a
 writer run per org and integration (``push_queued`` on the ``pushback`` queue, a Celery task
-woken a moment later so scores arriving together share a batch, never a second one while one
-waits in the queue; and beat's ``host.push_all`` for what came due) takes
+woken at once, never a second one while one waits in the queue, so the scores arriving
+meanwhile share its batch; and beat's ``host.push_all`` for what came due) takes
 the due items oldest first and hands them to the plugin's ``pushback_write`` in batches of at
 most ``PushbackSpec.batch_size`` records. The plugin only writes; the host decides the rest:
 
@@ -42,7 +42,6 @@ Status = PushbackItem.Status
 LOCK_CHUNK = 2000  # items locked per transaction, handed to the plugin in batches
 MAX_ROUNDS = 50  # chunks per run (100,000 scores); the rest goes to the next run
 MAX_ATTEMPTS = 8  # retryable failures before an item fails and waits for Retry failed
-SCHEDULE_DELAY = 2  # seconds: scores arriving together go out in one batch
 NO_SPEC = PushbackSpec(fields=())
 
 
@@ -66,17 +65,21 @@ def queue(provider: str, scores: list[ScoreUpdate]) -> int:
     return len(scores)
 
 
-def schedule(provider: str, delay: int = SCHEDULE_DELAY) -> None:
-    """Enqueue the writer ``delay`` seconds after commit, unless one still waits in its queue
-    for this org and integration (``host.tasking.wake``: it will see this commit's scores).
+def schedule(provider: str) -> None:
+    """Enqueue the writer after commit, unless one still waits in its queue for this org and
+    integration (``host.tasking.wake``: it will see this commit's scores).
 
     However long the ``pushback`` queue is (it yields to webhook events), an org has one
     writer waiting in it, not one per score: the mark lasts as long as beat's fan-out's
     (``PENDING_TTL``, 10 minutes), since writers wait longest when the workers are busiest.
+    No countdown: Celery hands a message with one to a worker at once, which holds it until
+    it is due, so a worker killed meanwhile would keep the writer (until the broker's
+    visibility timeout) and its mark (10 minutes) from the org's later scores. Without one, a
+    writer waits in the queue, never in a worker.
     """
     from host.tasks import push_queued_task
 
-    wake(push_queued_task, provider, countdown=delay, ttl=PENDING_TTL)
+    wake(push_queued_task, provider, ttl=PENDING_TTL)
 
 
 def unschedule(provider: str) -> None:
@@ -99,8 +102,8 @@ def retry_failed(provider: str) -> int:
         status=Status.QUEUED, attempts=0, next_attempt_at=None, error="", error_code="",
         updated_at=timezone.now())
     if count:
-        unschedule(provider)  # now, not after a waiting writer's countdown
-        schedule(provider, delay=0)
+        unschedule(provider)  # now, not behind a writer waiting in a long queue
+        schedule(provider)
     return count
 
 
@@ -165,14 +168,15 @@ class _Run:
 def push_queued(connection, now=None) -> dict[str, int]:
     """Write the current org's due queued scores for ``connection``'s integration.
 
-    Returns counts by outcome (``{"busy": 1}`` when another writer holds the lock).
+    Returns counts by outcome (``{"busy": 1}`` when another writer holds the lock: that one
+    looks for what came due meanwhile once it is done).
     """
     now = now or timezone.now()
     provider = connection.provider
     totals: Counter = Counter()
+    stop = False
     with _writer_lock(provider) as acquired:
-        if not acquired:  # another run is writing; look again once it is likely done
-            schedule(provider, delay=10)
+        if not acquired:
             return {"busy": 1}
         run = _Run(connection, now)
         for _ in range(MAX_ROUNDS):
@@ -196,7 +200,11 @@ def push_queued(connection, now=None) -> dict[str, int]:
             if len(items) < LOCK_CHUNK:
                 break  # that was all that was due (a later score schedules its own run)
         else:
-            schedule(provider, delay=0)
+            schedule(provider)
+    # Scores that came due while this run wrote: their writer may have found it busy. After
+    # the unlock, so a writer woken from here on takes the lock.
+    if not stop and due_items(provider, timezone.now()).exists():
+        schedule(provider)
     return dict(totals)
 
 

@@ -89,7 +89,7 @@ def enqueue(task, *args, countdown: int | None = None, **kwargs) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def wake(task, *args, countdown: int | None = None, ttl: int = WAKE_TTL) -> None:
+def wake(task, *args, ttl: int = WAKE_TTL) -> None:
     """Enqueue ``task`` for the current org once the current transaction commits, unless the
     same task with the same arguments still waits in its queue: a burst of answers wakes one
     score writer, which then handles all of them, instead of one task per answer.
@@ -98,22 +98,22 @@ def wake(task, *args, countdown: int | None = None, ttl: int = WAKE_TTL) -> None
     it reads; this marks after the commit, so a task that starts later sees the new rows). A
     wake-up the broker lost delays the work by ``ttl`` at most (``WAKE_TTL`` by default); a
     broker outage leaves it to the caller's sweeper. A copy that waits in its queue longer than
-    ``ttl`` lets the next wake-up send another. ``countdown`` (seconds) lets work arriving
-    together share the task. The mark is shared with ``for_each_org``: beat's fan-out of the same
-    task waits for it too.
+    ``ttl`` lets the next wake-up send another. No countdown: a worker holds a message with one
+    until it is due, and one killed meanwhile would keep the task and its mark. The mark is
+    shared with ``for_each_org``: beat's fan-out of the same task waits for it too.
     """
     schema = connection.schema_name
 
     def send() -> None:  # a copy still waiting in the queue will see this transaction's rows
-        _send_unless_pending(task, schema, args, {}, ttl + (countdown or 0), countdown=countdown)
+        _send_unless_pending(task, schema, args, {}, ttl)
 
     transaction.on_commit(send, robust=True)
 
 
 def forget_wake(task, *args) -> None:
     """Clear the current org's mark for ``task`` with these arguments: the next ``wake`` sends
-    a copy even if one still waits (e.g. to run now rather than after a waiting copy's
-    countdown)."""
+    a copy even if one still waits (e.g. to run now rather than behind a copy waiting in a
+    long queue)."""
     _forget_pending(pending_key(connection.schema_name, task, list(args)))
 
 
@@ -147,8 +147,7 @@ def for_each_org(task, *args, due=None, org_filter=None, when=None, **kwargs) ->
     return count
 
 
-def _send_unless_pending(task, schema: str, args, kwargs: dict, ttl: int,
-                         countdown: int | None = None) -> bool:
+def _send_unless_pending(task, schema: str, args, kwargs: dict, ttl: int) -> bool:
     """Send ``task`` for ``schema`` with a mark in Redis (``PENDING_HEADER``, cleared when it
     starts), unless an earlier copy's mark is still there; True when sent. A failed publish
     clears the mark, so the next attempt is not held back until it expires."""
@@ -157,8 +156,7 @@ def _send_unless_pending(task, schema: str, args, kwargs: dict, ttl: int,
         return False
     try:
         task.apply_async(args=args, kwargs=kwargs,
-                         headers={"_schema_name": schema, PENDING_HEADER: key},
-                         **({"countdown": countdown} if countdown else {}))
+                         headers={"_schema_name": schema, PENDING_HEADER: key})
     except Exception:
         _forget_pending(key)
         raise

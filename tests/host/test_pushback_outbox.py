@@ -5,6 +5,7 @@ one writer per org and integration, tenant isolation, and the Salesforce table's
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -268,6 +269,50 @@ def test_concurrent_writers_never_write_an_item_twice(committed_org):
     with org:
         assert PushedScore.objects.count() == 10
         assert PushbackItem.objects.filter(status="written").count() == 10
+
+
+def test_a_writer_that_finds_another_writing_leaves_its_scores_to_it(committed_org, monkeypatch):
+    """A writer woken while another writes returns at once ("busy"), sending nothing; the one
+    writing looks for what came due meanwhile once it unlocked, and wakes a writer for it."""
+    from host.celery_app import app
+
+    org = committed_org("push")
+    _connect(org, push_delay=0.3)
+    sent = []
+    monkeypatch.setattr(app.Task, "apply_async", lambda self, args=None, kwargs=None,
+                        headers=None, **options: sent.append((self.name, headers["_schema_name"])))
+    with org:
+        pushback.queue(KEY, [score("r1")])
+    writing, outcomes = threading.Event(), {}
+
+    def writer():
+        try:
+            with org:
+                conn = get_connection(KEY)
+                writing.set()
+                outcomes["first"] = pushback.push_queued(conn)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert writing.wait(10)
+    time.sleep(0.1)  # inside the 0.3 s write
+    with org:
+        pushback.unschedule(KEY)  # the first writer started: its mark is gone
+        pushback.queue(KEY, [score("r2")])  # wakes a writer for r2...
+        pushback.unschedule(KEY)  # ...which starts...
+        assert pushback.push_queued(get_connection(KEY)) == {"busy": 1}  # ...and finds it busy
+        bounced = len(sent)
+    thread.join(10)
+    assert outcomes["first"] == {"written": 1}
+    # The first writer, done, found r2 due and woke a writer for it.
+    assert sent[bounced:] == [("host.push_queued", org.schema_name)]
+    with org:
+        pushback.unschedule(KEY)
+        assert pushback.push_queued(get_connection(KEY)) == {"written": 1}
+        assert PushbackItem.objects.filter(status="written").count() == 2
+    assert len(sent) == bounced + 1  # nothing left due: no writer woken
 
 
 def test_migration_moves_salesforce_items_into_the_host_outbox(django_db_setup,
