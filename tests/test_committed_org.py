@@ -14,6 +14,7 @@ def test_a_forgotten_org_leaves_its_schema_and_waits_on_no_lock_in_it(committed_
     from tenants.models import Organization
 
     org = committed_org("forget")
+    pk = org.pk  # the delete sets the instance's to None
     table = f'"{org.schema_name}"."{PushbackItem._meta.db_table}"'
     with psycopg.connect(database_url()) as worker:  # a worker mid-task in the org's schema
         worker.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")
@@ -24,5 +25,5 @@ def test_a_forgotten_org_leaves_its_schema_and_waits_on_no_lock_in_it(committed_
             finally:
                 cursor.execute("SET lock_timeout = 0")
         worker.rollback()
-    assert not Organization.objects.filter(pk=org.pk).exists()
+    assert not Organization.objects.filter(pk=pk).exists()
     assert schema_exists(org.schema_name)
